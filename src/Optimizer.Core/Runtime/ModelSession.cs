@@ -1,0 +1,152 @@
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using Optimizer.Core.Calibration;
+using Optimizer.Core.Diagnostics;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Optimizer.Core.Runtime;
+
+/// <summary>
+/// An ONNX Runtime CPU session over an in-memory model, used for calibration, sensitivity and verification.
+/// Every ORT failure becomes a coded error naming what was being loaded, because the raw ORT message alone
+/// rarely tells a user which of several models failed.
+/// </summary>
+public sealed class ModelSession : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly string _description;
+
+    private ModelSession(InferenceSession session, string description)
+    {
+        _session = session;
+        _description = description;
+    }
+
+    /// <summary>The model's output names, in graph order.</summary>
+    public IReadOnlyList<string> OutputNames => _session.OutputNames;
+
+    /// <summary>
+    /// Creates a session. <paramref name="optimizedModelPath"/>, when set, makes ORT save the graph it will actually
+    /// execute (after its fusions), which is how tests prove that QDQ pairs became integer kernels.
+    /// </summary>
+    public static ModelSession Create(ModelProto model, string description, string? optimizedModelPath = null, int threads = 0)
+    {
+        var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (threads > 0)
+        {
+            options.IntraOpNumThreads = threads;
+        }
+
+        if (optimizedModelPath is not null)
+        {
+            options.OptimizedModelFilePath = optimizedModelPath;
+        }
+
+        try
+        {
+            return new ModelSession(new InferenceSession(ModelFile.ToBytes(model), options), description);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new OptimizerException(ErrorCodes.RuntimeFailure, $"ONNX Runtime could not load the {description}: {ex.Message}", inner: ex);
+        }
+        finally
+        {
+            options.Dispose();
+        }
+    }
+
+    /// <summary>Runs one sample and returns the requested outputs (all outputs when <paramref name="outputNames"/> is null).</summary>
+    public IReadOnlyList<TensorResult> Run(CalibrationSample sample, IReadOnlyList<string>? outputNames = null)
+    {
+        var names = outputNames ?? _session.OutputNames;
+        var inputs = sample.Inputs.Select(ToOrtValue).ToList();
+        try
+        {
+            using var results = _session.Run(new RunOptions(), sample.Inputs.Select(i => i.Name).ToList(), inputs, names);
+            return names.Select((name, i) => ToResult(name, results[i])).ToList();
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new OptimizerException(ErrorCodes.RuntimeFailure,
+                $"ONNX Runtime failed to run the {_description} on calibration sample '{sample.Id}': {ex.Message}", inner: ex);
+        }
+        finally
+        {
+            foreach (var value in inputs)
+            {
+                value.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _session.Dispose();
+
+    private static OrtValue ToOrtValue(CalibrationTensor tensor) => tensor.Data switch
+    {
+        float[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        double[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        Half[] data => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(data, h => (Float16)BitConverter.HalfToUInt16Bits(h)), tensor.Shape),
+        long[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        int[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        short[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        byte[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        sbyte[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        bool[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        _ => throw new OptimizerException(ErrorCodes.CalibrationMismatch,
+            $"Calibration input '{tensor.Name}' has element type {tensor.ElementType}, which the tool cannot feed to ONNX Runtime."),
+    };
+
+    private static TensorResult ToResult(string name, OrtValue value)
+    {
+        var info = value.GetTensorTypeAndShape();
+        var shape = info.Shape;
+        float[] values = info.ElementDataType switch
+        {
+            TensorElementType.Float => value.GetTensorDataAsSpan<float>().ToArray(),
+            TensorElementType.Float16 => ConvertSpan(value.GetTensorDataAsSpan<Float16>(), h => (float)h.ToFloat()),
+            TensorElementType.Double => ConvertSpan(value.GetTensorDataAsSpan<double>(), d => (float)d),
+            TensorElementType.Int64 => ConvertSpan(value.GetTensorDataAsSpan<long>(), l => (float)l),
+            TensorElementType.Int32 => ConvertSpan(value.GetTensorDataAsSpan<int>(), i => (float)i),
+            TensorElementType.UInt8 => ConvertSpan(value.GetTensorDataAsSpan<byte>(), b => (float)b),
+            TensorElementType.Int8 => ConvertSpan(value.GetTensorDataAsSpan<sbyte>(), b => (float)b),
+            TensorElementType.Bool => ConvertSpan(value.GetTensorDataAsSpan<bool>(), b => b ? 1f : 0f),
+            var other => throw new OptimizerException(ErrorCodes.ModelUnsupported,
+                $"Output '{name}' has element type {other}, which the tool cannot compare."),
+        };
+        return new TensorResult(name, shape, values);
+    }
+
+    private static float[] ConvertSpan<T>(ReadOnlySpan<T> source, Func<T, float> convert)
+    {
+        var result = new float[source.Length];
+        for (var i = 0; i < source.Length; i++)
+        {
+            result[i] = convert(source[i]);
+        }
+
+        return result;
+    }
+
+    /// <summary>Maps an ONNX element type to the CLR array type calibration tensors use.</summary>
+    internal static Type ClrType(DataType type) => type switch
+    {
+        DataType.Float => typeof(float),
+        DataType.Double => typeof(double),
+        DataType.Float16 => typeof(Half),
+        DataType.Int64 => typeof(long),
+        DataType.Int32 => typeof(int),
+        DataType.Int16 => typeof(short),
+        DataType.Uint8 => typeof(byte),
+        DataType.Int8 => typeof(sbyte),
+        DataType.Bool => typeof(bool),
+        _ => throw new OptimizerException(ErrorCodes.ModelUnsupported, $"Model inputs of element type {type} are not supported."),
+    };
+}
