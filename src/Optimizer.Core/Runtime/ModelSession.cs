@@ -89,17 +89,19 @@ public sealed class ModelSession : IDisposable
     /// <inheritdoc/>
     public void Dispose() => _session.Dispose();
 
-    private static OrtValue ToOrtValue(CalibrationTensor tensor) => tensor.Data switch
+    // Dispatch on the declared element type, not the array's runtime type: the CLR lets a byte[] pass as sbyte[]
+    // (and back), so pattern matching would hand int8 data to ORT as uint8.
+    private static OrtValue ToOrtValue(CalibrationTensor tensor) => tensor.ElementType switch
     {
-        float[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        double[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        Half[] data => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll(data, h => (Float16)BitConverter.HalfToUInt16Bits(h)), tensor.Shape),
-        long[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        int[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        short[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        byte[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        sbyte[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
-        bool[] data => OrtValue.CreateTensorValueFromMemory(data, tensor.Shape),
+        DataType.Float => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
+        DataType.Double => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
+        DataType.Float16 => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll((Half[])tensor.Data, h => (Float16)BitConverter.HalfToUInt16Bits(h)), tensor.Shape),
+        DataType.Int64 => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
+        DataType.Int32 => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
+        DataType.Int16 => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),
+        DataType.Uint8 => OrtValue.CreateTensorValueFromMemory((byte[])tensor.Data, tensor.Shape),
+        DataType.Int8 => OrtValue.CreateTensorValueFromMemory((sbyte[])tensor.Data, tensor.Shape),
+        DataType.Bool => OrtValue.CreateTensorValueFromMemory((bool[])tensor.Data, tensor.Shape),
         _ => throw new OptimizerException(ErrorCodes.CalibrationMismatch,
             $"Calibration input '{tensor.Name}' has element type {tensor.ElementType}, which the tool cannot feed to ONNX Runtime."),
     };

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Optimizer.Core;
+using Optimizer.Core.Onnx;
+
+namespace Optimizer.Cli.Commands;
+
+/// <summary><c>optimizer compress MODEL</c>: produce one optimized model per profile.</summary>
+internal static class CompressCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var model = new Argument<string>("model") { Description = "The ONNX model to optimize." };
+        var profiles = new Option<string[]>("--profile", "-p")
+        {
+            Description = "Profile to produce (cpu-int8, gpu-fp16 or one defined in the configuration); repeat for several. " +
+                          "Default: the configuration's profiles, else cpu-int8 and gpu-fp16.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var config = new Option<string?>("--config", "-c") { Description = "compression.yaml to use instead of the one found next to the model." };
+        var calibration = new Option<string?>("--calibration") { Description = "Folder of calibration samples (.npy or .pb)." };
+        var outputPath = new Option<string?>("--output", "-o") { Description = "Output model file (one profile only)." };
+        var outputDir = new Option<string?>("--output-dir") { Description = "Folder for <name>.<profile>.onnx outputs and their reports." };
+        var outputName = new Option<string?>("--output-name") { Description = "Base name of output files (default: the model's name)." };
+        var report = new Option<string?>("--report") { Description = "JSON report file (one profile only; with --output-dir reports go beside the models)." };
+        var outputsList = new Option<string?>("--outputs-list") { Description = "File to receive the full paths of the models written, one per line." };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print progress and what each pass did." };
+
+        var command = new Command("compress", "Prune, quantize or convert a model for each profile, verify it against the original and write it.")
+        {
+            model, profiles, config, calibration, outputPath, outputDir, outputName, report, outputsList, verbose,
+        };
+        command.SetAction(result => CommandLine.Guarded(error, () =>
+        {
+            var sink = new ConsoleSink(output, error, result.GetValue(verbose));
+            var request = new CompressionRequest
+            {
+                ModelPath = result.GetRequiredValue(model),
+                Profiles = result.GetValue(profiles) ?? [],
+                ConfigPath = result.GetValue(config),
+                CalibrationDirectory = result.GetValue(calibration),
+                OutputPath = result.GetValue(outputPath),
+                OutputDirectory = result.GetValue(outputDir),
+                OutputName = result.GetValue(outputName),
+                ReportPath = result.GetValue(report),
+            };
+
+            var outcomes = new Pipeline(sink).Run(request);
+            foreach (var outcome in outcomes)
+            {
+                output.WriteLine(SummaryLine.Format(outcome));
+                if (outcome.ReportPath is not null)
+                {
+                    sink.Detail($"report: {outcome.ReportPath}");
+                }
+            }
+
+            if (result.GetValue(outputsList) is { } listPath)
+            {
+                var lines = string.Join('\n', outcomes.Select(o => o.OutputPath)) + "\n";
+                AtomicFile.Write(Path.GetFullPath(listPath), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(lines)));
+            }
+
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,77 @@
+using Optimizer.Core.Diagnostics;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Runtime;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Optimizer.Core.Calibration;
+
+/// <summary>
+/// Runs the float model in ONNX Runtime on every calibration sample with the requested intermediate tensors exposed
+/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. Only one sample's
+/// activations are alive at a time, so memory does not grow with the number of samples.
+/// </summary>
+public static class ActivationCollector
+{
+    /// <summary>
+    /// Estimates the range of each float tensor in <paramref name="tensors"/> (main-graph inputs or node outputs).
+    /// The model is not modified; a copy with the extra outputs is what ONNX Runtime runs.
+    /// </summary>
+    public static IReadOnlyDictionary<string, TensorRange> Collect(
+        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator)
+    {
+        if (calibration.Samples.Count == 0)
+        {
+            throw new OptimizerException(ErrorCodes.CalibrationMismatch,
+                "INT8 quantization needs at least one calibration sample to measure activation ranges; none was given.");
+        }
+
+        var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        var fromInputs = tensors.Where(graphInputs.Contains).ToList();
+        var fromRuns = tensors.Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
+
+        using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
+        foreach (var sample in calibration.Samples)
+        {
+            // Graph inputs are read from the sample itself: ONNX Runtime cannot return an input as an output.
+            foreach (var name in fromInputs)
+            {
+                if (sample.Inputs.FirstOrDefault(i => i.Name == name) is { Data: float[] data })
+                {
+                    estimator.Observe(name, data);
+                }
+            }
+
+            if (session is not null)
+            {
+                foreach (var result in session.Run(sample, fromRuns))
+                {
+                    estimator.Observe(result.Name, result.Values);
+                }
+            }
+        }
+
+        return estimator.Ranges();
+    }
+
+    /// <summary>
+    /// A copy of the model whose outputs also include <paramref name="tensors"/>. Each added output declares a float
+    /// tensor of unknown shape: the element type lets ONNX Runtime check the graph, and omitting the shape keeps
+    /// symbolic dims from conflicting with the concrete calibration shapes.
+    /// </summary>
+    internal static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
+    {
+        var copy = model.Clone();
+        var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var tensor in tensors.Where(t => !existing.Contains(t)))
+        {
+            copy.Graph.Output.Add(new ValueInfoProto
+            {
+                Name = tensor,
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } },
+            });
+        }
+
+        return copy;
+    }
+}

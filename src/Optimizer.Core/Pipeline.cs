@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using Optimizer.Core.Calibration;
+using Optimizer.Core.Config;
+using Optimizer.Core.Diagnostics;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Passes;
+using Optimizer.Core.Profiles;
+using Optimizer.Core.Reports;
+using Optimizer.Core.Runtime;
+using Optimizer.Core.Verification;
+
+namespace Optimizer.Core;
+
+/// <summary>
+/// Optimizes one model for each requested profile: load, calibrate once, run the profile's passes on a copy, verify the
+/// result in ONNX Runtime against the original, enforce budgets, then write the model and its report atomically.
+/// Nothing is written for a profile that fails, so a broken build never leaves a model an app could pick up.
+/// </summary>
+public sealed class Pipeline(IDiagnosticSink diagnostics)
+{
+    /// <summary>Runs every profile of <paramref name="request"/>; throws <see cref="OptimizerException"/> on the first failure.</summary>
+    public IReadOnlyList<ProfileOutcome> Run(CompressionRequest request)
+    {
+        var started = Stopwatch.StartNew();
+        var modelPath = Path.GetFullPath(request.ModelPath);
+        var configPath = ConfigLocator.Find(modelPath, request.ConfigPath);
+        var config = configPath is null ? CompressionConfig.Default : ConfigLoader.Load(configPath);
+        var profiles = ProfileResolver.Resolve(config, request.Profiles);
+        CheckOutputOptions(request, profiles);
+
+        var model = ModelFile.Load(modelPath);
+        var originalBytes = new FileInfo(modelPath).Length;
+        diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(model)}).");
+
+        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples, diagnostics);
+        var reference = FidelityVerifier.ReferenceOutputs(model, calibration.Samples);
+        var setupSeconds = started.Elapsed.TotalSeconds;
+        var configHash = ConfigHash(configPath);
+
+        var outcomes = new List<ProfileOutcome>();
+        foreach (var profile in profiles)
+        {
+            var profileStarted = Stopwatch.StartNew();
+            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration);
+            StampMetadata(optimized, profile, passReports, configHash);
+
+            var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples);
+            var optimizedBytes = optimized.CalculateSize();
+            BudgetCheck.Enforce(profile.Budgets, profile.Name, fidelity, optimizedBytes);
+
+            var outputPath = OutputPath(request, modelPath, profile.Name);
+            ModelFile.Save(optimized, outputPath);
+            var report = new CompressionReport
+            {
+                ToolVersion = ToolVersion.Current,
+                Model = modelPath,
+                Profile = profile.Name,
+                ExecutionProvider = profile.Base.ExecutionProvider,
+                Output = outputPath,
+                Config = configPath,
+                OriginalBytes = originalBytes,
+                OptimizedBytes = new FileInfo(outputPath).Length,
+                CalibrationSource = calibration.Source,
+                SyntheticCalibration = calibration.IsSynthetic,
+                Passes = passReports,
+                Fidelity = fidelity,
+                // Setup (load, calibration data, reference outputs) is shared; each profile is charged its share.
+                Seconds = profileStarted.Elapsed.TotalSeconds + setupSeconds / profiles.Count,
+            };
+            var reportPath = ReportPath(request, outputPath);
+            if (reportPath is not null)
+            {
+                ReportWriter.Write(report, reportPath);
+            }
+
+            outcomes.Add(new ProfileOutcome(outputPath, reportPath, report));
+        }
+
+        return outcomes;
+    }
+
+    private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(ModelProto model, ResolvedProfile profile, CalibrationSet calibration)
+    {
+        var reports = new List<PassReport>();
+        foreach (var pass in ProfilePasses.Create(profile))
+        {
+            var context = new PassContext(calibration, diagnostics);
+            var timer = Stopwatch.StartNew();
+            diagnostics.Detail($"[{profile.Name}] {pass.Name}...");
+            model = pass.Apply(model, context);
+            reports.Add(new PassReport(pass.Name, timer.Elapsed.TotalSeconds, context.Notes));
+            foreach (var note in context.Notes)
+            {
+                diagnostics.Detail($"[{profile.Name}] {pass.Name}: {note}");
+            }
+        }
+
+        return (model, reports);
+    }
+
+    private static void StampMetadata(ModelProto model, ResolvedProfile profile, IReadOnlyList<PassReport> passes, string configHash)
+    {
+        ModelMetadata.Set(model, "optimizer.version", ToolVersion.Current);
+        ModelMetadata.Set(model, "optimizer.profile", profile.Name);
+        ModelMetadata.Set(model, "optimizer.passes", string.Join(",", passes.Select(p => p.Name)));
+        ModelMetadata.Set(model, "optimizer.config_sha256", configHash);
+    }
+
+    private static string ConfigHash(string? configPath) =>
+        Convert.ToHexStringLower(SHA256.HashData(configPath is null ? Encoding.UTF8.GetBytes("defaults") : File.ReadAllBytes(configPath)));
+
+    private static string? CalibrationDirectory(CompressionRequest request, CompressionConfig config, string modelPath)
+    {
+        if (request.CalibrationDirectory is not null)
+        {
+            return Path.GetFullPath(request.CalibrationDirectory);
+        }
+
+        if (config.Calibration.Data is not null)
+        {
+            return config.Calibration.Data;
+        }
+
+        // Convention: a folder named "calibration" beside the model is used without being configured.
+        var beside = Path.Combine(Path.GetDirectoryName(modelPath)!, "calibration");
+        return Directory.Exists(beside) ? beside : null;
+    }
+
+    private static void CheckOutputOptions(CompressionRequest request, IReadOnlyList<ResolvedProfile> profiles)
+    {
+        if (request.OutputPath is not null && request.OutputDirectory is not null)
+        {
+            throw new OptimizerException(ErrorCodes.InvalidArguments, "Use either --output or --output-dir, not both.");
+        }
+
+        if (profiles.Count > 1 && (request.OutputPath is not null || request.ReportPath is not null))
+        {
+            throw new OptimizerException(ErrorCodes.InvalidArguments,
+                $"--output and --report name one file, but {profiles.Count} profiles are selected ({string.Join(", ", profiles.Select(p => p.Name))}). " +
+                "Select one with --profile, or use --output-dir.");
+        }
+    }
+
+    private static string OutputPath(CompressionRequest request, string modelPath, string profile)
+    {
+        if (request.OutputPath is not null)
+        {
+            return Path.GetFullPath(request.OutputPath);
+        }
+
+        var directory = request.OutputDirectory ?? Path.GetDirectoryName(modelPath)!;
+        var name = request.OutputName ?? Path.GetFileNameWithoutExtension(modelPath);
+        return Path.GetFullPath(Path.Combine(directory, $"{name}.{profile}.onnx"));
+    }
+
+    private static string? ReportPath(CompressionRequest request, string outputPath) =>
+        request.ReportPath is not null ? Path.GetFullPath(request.ReportPath)
+        : request.OutputDirectory is not null ? Path.ChangeExtension(outputPath, ".report.json")
+        : null;
+}

@@ -1,0 +1,6 @@
+using Optimizer.Core.Config;
+
+namespace Optimizer.Core.Profiles;
+
+/// <summary>A profile ready to run: its name, the built-in profile it is based on, its settings and its budgets.</summary>
+public sealed record ResolvedProfile(string Name, BuiltInProfile Base, ProfileSettings Settings, BudgetSettings Budgets);

@@ -1,0 +1,55 @@
+using Optimizer.Core.Verification;
+
+namespace Optimizer.Core.Reports;
+
+/// <summary>What one pass did and how long it took.</summary>
+public sealed record PassReport(string Name, double Seconds, IReadOnlyList<string> Notes);
+
+/// <summary>
+/// Everything a person or a release pipeline needs to know about one optimized model: sizes, what each pass did,
+/// how faithful the result is, on how many (and what kind of) samples, and how long it took.
+/// </summary>
+public sealed record CompressionReport
+{
+    /// <summary>The tool version that produced the model.</summary>
+    public required string ToolVersion { get; init; }
+
+    /// <summary>The source model.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The profile name.</summary>
+    public required string Profile { get; init; }
+
+    /// <summary>The ONNX Runtime execution provider the output is meant for.</summary>
+    public required string ExecutionProvider { get; init; }
+
+    /// <summary>The optimized model file.</summary>
+    public required string Output { get; init; }
+
+    /// <summary>The configuration file used, or null for defaults.</summary>
+    public string? Config { get; init; }
+
+    /// <summary>Source model size in bytes.</summary>
+    public required long OriginalBytes { get; init; }
+
+    /// <summary>Optimized model size in bytes.</summary>
+    public required long OptimizedBytes { get; init; }
+
+    /// <summary><see cref="OptimizedBytes"/> / <see cref="OriginalBytes"/>.</summary>
+    public double SizeRatio => OriginalBytes == 0 ? 1 : OptimizedBytes / (double)OriginalBytes;
+
+    /// <summary>Where the calibration and verification samples came from, or null for generated ones.</summary>
+    public string? CalibrationSource { get; init; }
+
+    /// <summary>True when no data was given and random inputs were used: ranges and fidelity are then rough.</summary>
+    public bool SyntheticCalibration { get; init; }
+
+    /// <summary>The passes, in order.</summary>
+    public required IReadOnlyList<PassReport> Passes { get; init; }
+
+    /// <summary>Original vs optimized outputs on the verification samples.</summary>
+    public required FidelityReport Fidelity { get; init; }
+
+    /// <summary>Wall time for this profile, calibration included.</summary>
+    public required double Seconds { get; init; }
+}
