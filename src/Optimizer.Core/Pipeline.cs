@@ -44,7 +44,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         foreach (var profile in profiles)
         {
             var profileStarted = Stopwatch.StartNew();
-            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration);
+            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration);
             StampMetadata(optimized, profile, passReports, configHash);
 
             var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples);
@@ -82,10 +82,10 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         return outcomes;
     }
 
-    private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(ModelProto model, ResolvedProfile profile, CalibrationSet calibration)
+    private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings)
     {
         var reports = new List<PassReport>();
-        foreach (var pass in ProfilePasses.Create(profile))
+        foreach (var pass in ProfilePasses.Create(profile, calibrationSettings))
         {
             var context = new PassContext(calibration, diagnostics);
             var timer = Stopwatch.StartNew();

@@ -55,9 +55,10 @@ public static class ActivationCollector
     }
 
     /// <summary>
-    /// A copy of the model whose outputs also include <paramref name="tensors"/>. Each added output declares a float
-    /// tensor of unknown shape: the element type lets ONNX Runtime check the graph, and omitting the shape keeps
-    /// symbolic dims from conflicting with the concrete calibration shapes.
+    /// A copy of the model whose outputs also include <paramref name="tensors"/>. ONNX Runtime 1.31 accepts outputs
+    /// without a type (measured), but each added output still declares float, which every requested tensor is, so that
+    /// the model stays valid for stricter checkers; the shape is omitted so symbolic dims never conflict with the
+    /// concrete calibration shapes.
     /// </summary>
     internal static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
     {

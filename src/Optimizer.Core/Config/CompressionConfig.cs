@@ -33,6 +33,12 @@ public sealed record CalibrationSettings
 
     /// <summary>How many samples to use at most (the first N in name order).</summary>
     public int Samples { get; init; } = 32;
+
+    /// <summary>How activation ranges are estimated: <c>minmax</c> or <c>percentile</c>.</summary>
+    public string Method { get; init; } = "minmax";
+
+    /// <summary>For <c>percentile</c>: the percentile of |value| that becomes the range limit (e.g. 99.99).</summary>
+    public double Percentile { get; init; } = 99.999;
 }
 
 /// <summary>The <c>budgets:</c> section: each limit remembers its source line for the error that reports it.</summary>

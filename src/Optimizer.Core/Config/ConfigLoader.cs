@@ -75,12 +75,15 @@ public static class ConfigLoader
             return new CalibrationSettings();
         }
 
-        section.AllowOnly("data", "samples");
+        section.AllowOnly("data", "samples", "method", "percentile");
         var data = section.String("data");
+        var defaults = new CalibrationSettings();
         return new CalibrationSettings
         {
+            Method = section.OneOf("method", "minmax", "percentile") ?? defaults.Method,
+            Percentile = section.Number("percentile", 50, 100) ?? defaults.Percentile,
             Data = data is null ? null : System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, data))),
-            Samples = (int)(section.Integer("samples", 1, 100_000) ?? new CalibrationSettings().Samples),
+            Samples = (int)(section.Integer("samples", 1, 100_000) ?? defaults.Samples),
         };
     }
 

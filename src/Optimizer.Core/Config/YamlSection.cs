@@ -106,6 +106,22 @@ internal sealed class YamlSection
         return value;
     }
 
+    public double? Number(string key, double min, double max)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        {
+            throw Error(ErrorCodes.ConfigInvalidValue, Value(key)!, $"'{Qualified(key)}' is '{text}'; expected a number from {min} to {max}.");
+        }
+
+        return value;
+    }
+
     /// <summary>A fraction written as <c>0.99</c> or <c>99%</c>, between 0 and 1.</summary>
     public double? Fraction(string key)
     {

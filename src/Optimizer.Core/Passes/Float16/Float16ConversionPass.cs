@@ -1,0 +1,283 @@
+using Optimizer.Core.Diagnostics;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Optimizer.Core.Passes.Float16;
+
+/// <summary>
+/// The GPU FP16 profile's conversion: float32 weights, activations and types become float16 in every graph (If/Loop/Scan
+/// bodies included), except nodes that must stay float32 (blocked op types and names, and nodes whose values would
+/// overflow float16 on calibration data), which get Casts around them. Inputs and outputs stay float32 by default.
+/// </summary>
+public sealed class Float16ConversionPass(Float16Options? options = null) : IModelPass
+{
+    /// <summary>The settings this pass runs with.</summary>
+    public Float16Options Options { get; } = options ?? new Float16Options();
+
+    /// <inheritdoc/>
+    public string Name => "float16";
+
+    /// <inheritdoc/>
+    public ModelProto Apply(ModelProto model, PassContext context)
+    {
+        var castsBefore = CountCasts(model);
+        NormalizeFloatConstants(model);
+        var names = new UniqueNames(model);
+        var boundaryCasts = IsolateOutputs(model, names);
+        var scopes = new GraphScopes(model);
+        var types = TensorElementTypes.Infer(scopes);
+        var weights = FindWeights(scopes, types);
+        var blocked = FindBlockedNodes(model, scopes, types, weights, boundaryCasts, context);
+        var plan = Float16Plan.Create(scopes, types, weights, Options, blocked, boundaryCasts);
+
+        var converted = ConvertWeights(plan, weights, context);
+        RetypeAttributeTypedNodes(plan);
+        var casts = new CastInsertion(scopes, names);
+        RewireReads(plan, casts);
+        RetypeValueInfos(plan);
+        casts.Flush();
+        var removed = RedundantCastRemoval.Run(scopes, (graph, name) => FinalType(plan, casts, graph, name));
+
+        foreach (var (node, reason) in blocked.OrderBy(b => b.Key.Name, StringComparer.Ordinal))
+        {
+            context.Note($"float16: kept {node.OpType} node '{node.Name}' in float32: {reason}.");
+        }
+
+        context.Note($"float16: converted {converted} float32 weights to float16, kept {blocked.Count} nodes in float32, "
+            + $"added {CountCasts(model) - castsBefore} Casts (after removing {removed} redundant ones).");
+        return model;
+    }
+
+    /// <summary>
+    /// Gives each float main-graph output its own final Cast (to float32 with KeepIoTypes, else float16), so the
+    /// output keeps its name and type whatever precision its producer ends up in. Casts that turn out to be no-ops are
+    /// removed at the end.
+    /// </summary>
+    private HashSet<NodeProto> IsolateOutputs(ModelProto model, UniqueNames names)
+    {
+        var boundary = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
+        var main = model.Graph;
+        var types = TensorElementTypes.Infer(new GraphScopes(model));
+        var to = Options.KeepIoTypes ? DataType.Float : DataType.Float16;
+        foreach (var output in main.Output.Select(o => o.Name).Distinct(StringComparer.Ordinal).ToList())
+        {
+            var producerIndex = main.Node.ToList().FindIndex(n => n.Output.Contains(output));
+            var isInitializer = main.Initializer.Any(i => i.Name == output);
+            if (types.Get(main, output) != DataType.Float || (producerIndex < 0 && !isInitializer))
+            {
+                continue;
+            }
+
+            var inner = names.Take($"{output}.inner");
+            TensorRenaming.RenameDefinition(main, output, inner);
+            TensorRenaming.RenameUses(main, output, inner, includeOutputs: false);
+            var cast = Nodes.Create("Cast", names.Take($"{output}.cast_output"), [inner], [output], Attributes.Int("to", (long)to));
+            main.Node.Insert(producerIndex + 1, cast);
+            boundary.Add(cast);
+            foreach (var info in main.Output.Where(o => o.Name == output))
+            {
+                TensorTypeConverter.SetElementType(info, to);
+            }
+        }
+
+        return boundary;
+    }
+
+    private Dictionary<NodeProto, string> FindBlockedNodes(
+        ModelProto model, GraphScopes scopes, TensorElementTypes types, IReadOnlyDictionary<TensorKey, TensorProto> weights,
+        HashSet<NodeProto> boundaryCasts, PassContext context)
+    {
+        var blocked = new Dictionary<NodeProto, string>(ReferenceEqualityComparer.Instance);
+        foreach (var graph in scopes.Graphs)
+        {
+            foreach (var node in graph.Node.Where(n => !boundaryCasts.Contains(n)))
+            {
+                if (Float16Rules.BlockReason(node, graph, types, weights, Options) is { } reason)
+                {
+                    blocked[node] = reason;
+                }
+            }
+        }
+
+        if (!Options.ProtectOverflow)
+        {
+            return blocked;
+        }
+
+        var ranges = new Dictionary<TensorKey, float>();
+        if (context.Calibration.Samples.Count == 0)
+        {
+            context.Note("float16: no calibration samples, so activation ranges were not checked for float16 overflow (weights were).");
+        }
+        else
+        {
+            (ranges, var unmeasured) = ActivationRanges.Measure(model, types, context.Calibration);
+            if (unmeasured > 0)
+            {
+                context.Note($"float16: {unmeasured} nodes inside Loop/Scan bodies were not checked for float16 overflow.");
+            }
+        }
+
+        foreach (var (node, reason) in OverflowProtection.FindNodes(scopes, ranges, weights, Options.MaxMagnitude))
+        {
+            if (!boundaryCasts.Contains(node))
+            {
+                blocked.TryAdd(node, reason);
+            }
+        }
+
+        return blocked;
+    }
+
+    private int ConvertWeights(Float16Plan plan, IReadOnlyDictionary<TensorKey, TensorProto> weights, PassContext context)
+    {
+        var converted = 0;
+        foreach (var (key, tensor) in weights.Where(w => plan.Half.Contains(w.Key)))
+        {
+            var (clamped, _) = TensorTypeConverter.ToFloat16(tensor);
+            converted++;
+            if (clamped > 0)
+            {
+                context.Diagnostics.Warn(new Diagnostic(DiagnosticSeverity.Warning, Float16Diagnostics.WeightClamped,
+                    $"Weight '{key.Name}' has {clamped} values beyond float16's range; they were clamped to ±65504. "
+                    + "Enable overflow protection or list its readers in the float16 block list to keep it float32."));
+            }
+        }
+
+        return converted;
+    }
+
+    private static void RetypeAttributeTypedNodes(Float16Plan plan)
+    {
+        foreach (var graph in plan.Scopes.Graphs)
+        {
+            foreach (var node in graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain) && Float16OpTables.AttributeTyped.Contains(n.OpType)))
+            {
+                if (node.Output.Count == 0 || !plan.Half.Contains(new TensorKey(graph, node.Output[0])))
+                {
+                    continue;
+                }
+
+                switch (node.OpType)
+                {
+                    case "Cast":
+                        Attributes.Find(node, "to")!.I = (long)DataType.Float16;
+                        break;
+                    case "ConstantOfShape" when Attributes.Find(node, "value") is { } value:
+                        TensorTypeConverter.ToFloat16(value.T);
+                        break;
+                    case "ConstantOfShape":
+                        node.Attribute.Add(Attributes.Tensor("value", TensorValues.FromFloatsAsFloat16("value", [1], [0f])));
+                        break;
+                    default:
+                        node.Attribute.Remove(Attributes.Find(node, "output_datatype"));
+                        node.Attribute.Add(Attributes.Int("output_datatype", (long)DataType.Float16));
+                        break;
+                }
+            }
+        }
+    }
+
+    private static void RewireReads(Float16Plan plan, CastInsertion casts)
+    {
+        foreach (var (use, key) in plan.Uses)
+        {
+            var stored = plan.Half.Contains(key) ? DataType.Float16 : DataType.Float;
+            if (plan.Wanted(use) is not { } wanted || wanted == stored)
+            {
+                continue;
+            }
+
+            var name = casts.CastOf(key, wanted);
+            if (use.Node is { } node)
+            {
+                node.Input[use.Index] = name;
+            }
+            else
+            {
+                use.Graph.Output[use.Index].Name = name;
+            }
+        }
+    }
+
+    private void RetypeValueInfos(Float16Plan plan)
+    {
+        foreach (var graph in plan.Scopes.Graphs)
+        {
+            foreach (var info in graph.Input.Concat(graph.ValueInfo))
+            {
+                if (plan.Scopes.Resolve(graph, info.Name) is { } key && plan.Half.Contains(key))
+                {
+                    TensorTypeConverter.SetElementType(info, DataType.Float16);
+                }
+            }
+
+            // Subgraph outputs and (without KeepIoTypes) main outputs now carry float16.
+            var isMain = ReferenceEquals(graph, plan.Scopes.Main);
+            foreach (var info in graph.Output.Where(o => TensorTypeConverter.IsFloat32(o) && !(isMain && Options.KeepIoTypes)))
+            {
+                TensorTypeConverter.SetElementType(info, DataType.Float16);
+            }
+        }
+    }
+
+    private static DataType? FinalType(Float16Plan plan, CastInsertion casts, GraphProto graph, string name)
+    {
+        if (plan.Scopes.Resolve(graph, name) is not { } key)
+        {
+            return null;
+        }
+
+        if (casts.Outputs.TryGetValue(key, out var castType))
+        {
+            return castType;
+        }
+
+        var original = plan.Types.Get(key);
+        return original == DataType.Float && plan.Half.Contains(key) ? DataType.Float16 : original;
+    }
+
+    private static Dictionary<TensorKey, TensorProto> FindWeights(GraphScopes scopes, TensorElementTypes types)
+    {
+        var weights = new Dictionary<TensorKey, TensorProto>();
+        foreach (var graph in scopes.Graphs)
+        {
+            foreach (var initializer in graph.Initializer.Where(i => i.DataType == (int)DataType.Float))
+            {
+                weights[new TensorKey(graph, initializer.Name)] = initializer;
+            }
+
+            foreach (var node in graph.Node.Where(n => n.OpType == "Constant" && Opsets.IsDefaultDomain(n.Domain) && n.Output.Count == 1))
+            {
+                if (Attributes.Find(node, "value")?.T is { DataType: (int)DataType.Float } tensor)
+                {
+                    weights[new TensorKey(graph, node.Output[0])] = tensor;
+                }
+            }
+        }
+
+        return weights;
+    }
+
+    private static int CountCasts(ModelProto model) => ModelWalker.AllGraphs(model).Sum(g => g.Node.Count(n => n.OpType == "Cast"));
+
+    /// <summary>Rewrites <c>value_float(s)</c> Constants as tensor Constants, so every float constant converts one way.</summary>
+    private static void NormalizeFloatConstants(ModelProto model)
+    {
+        foreach (var node in ModelWalker.AllGraphs(model).SelectMany(g => g.Node).Where(n => n.OpType == "Constant" && Opsets.IsDefaultDomain(n.Domain)))
+        {
+            var attribute = node.Attribute.FirstOrDefault(a => a.Name is "value_float" or "value_floats");
+            if (attribute is null)
+            {
+                continue;
+            }
+
+            var tensor = attribute.Name == "value_float"
+                ? TensorValues.FromFloats("value", [], [attribute.F])
+                : TensorValues.FromFloats("value", [attribute.Floats.Count], attribute.Floats.ToArray());
+            node.Attribute.Remove(attribute);
+            node.Attribute.Add(Attributes.Tensor("value", tensor));
+        }
+    }
+}
