@@ -57,6 +57,9 @@ public static class ErrorCodes
     /// <summary>Warning: part of the model was left unoptimized (e.g. ops inside subgraphs).</summary>
     public const string PartiallyOptimized = "OPT5001";
 
+    /// <summary>Warning: a weight held values beyond float16's range (±65504) and was clamped.</summary>
+    public const string Float16WeightClamped = "OPT5002";
+
     /// <summary>An unexpected failure inside the tool; a bug to report.</summary>
     public const string Internal = "OPT9001";
 }

@@ -23,8 +23,16 @@ public static class ElementTypeRules
         var count = node.Output.Count;
         if (!Opsets.IsDefaultDomain(node.Domain))
         {
-            // Contrib ops (com.microsoft) overwhelmingly follow their first input; ai.onnx.ml ops do not, so they stay unknown.
-            return node.Domain == "ai.onnx.ml" ? Same(count, null) : Same(count, input(0));
+            // Contrib ops (com.microsoft) output the type of their float data (EmbedLayerNormalization reads int ids
+            // first, then float tables); ai.onnx.ml ops follow no rule, so they stay unknown.
+            if (node.Domain == "ai.onnx.ml")
+            {
+                return Same(count, null);
+            }
+
+            var floating = Enumerable.Range(0, node.Input.Count).Select(input)
+                .FirstOrDefault(t => t is DataType.Float or DataType.Float16 or DataType.Double or DataType.Bfloat16);
+            return Same(count, floating ?? input(0));
         }
 
         DataType? first = input(0);

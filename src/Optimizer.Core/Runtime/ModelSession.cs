@@ -95,7 +95,7 @@ public sealed class ModelSession : IDisposable
     {
         DataType.Float => OrtValue.CreateTensorValueFromMemory((float[])tensor.Data, tensor.Shape),
         DataType.Double => OrtValue.CreateTensorValueFromMemory((double[])tensor.Data, tensor.Shape),
-        DataType.Float16 => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll((Half[])tensor.Data, h => (Float16)BitConverter.HalfToUInt16Bits(h)), tensor.Shape),
+        DataType.Float16 => OrtValue.CreateTensorValueFromMemory(Array.ConvertAll((Half[])tensor.Data, h => new Float16(BitConverter.HalfToUInt16Bits(h))), tensor.Shape),
         DataType.Int64 => OrtValue.CreateTensorValueFromMemory((long[])tensor.Data, tensor.Shape),
         DataType.Int32 => OrtValue.CreateTensorValueFromMemory((int[])tensor.Data, tensor.Shape),
         DataType.Int16 => OrtValue.CreateTensorValueFromMemory((short[])tensor.Data, tensor.Shape),

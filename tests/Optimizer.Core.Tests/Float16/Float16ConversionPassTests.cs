@@ -191,6 +191,41 @@ public sealed class Float16ConversionPassTests
     }
 
     [TestMethod]
+    public void Convert_Resize_KeepsScalesFloat32AndConvertsTheData()
+    {
+        var model = Float16TestModels.ConvResize();
+        var samples = Samples(Float16TestModels.Input, [2, 3, 8, 8], 2, seed: 53);
+
+        var (converted, _, _) = Convert(model, samples);
+
+        var (graph, resize) = Find(converted, "resize");
+        var types = TypesOf(converted);
+        Assert.AreEqual(DataType.Float16, types.Get(graph, resize.Input[0]));
+        Assert.AreEqual("scales", resize.Input[2], "scales are read as stored, without a Cast");
+        Assert.AreEqual((int)DataType.Float, converted.Graph.Initializer.Single(i => i.Name == "scales").DataType);
+        Assert.IsGreaterThanOrEqualTo(0.999, Cosine(RunAll(model, samples), RunAll(converted, samples)));
+    }
+
+    [TestMethod]
+    public void Convert_BlockedNodeName_RunsThatNodeInFloat32()
+    {
+        var model = Float16TestModels.TransformerBlock();
+        var softmaxName = model.Graph.Node.Single(n => n.OpType == "Softmax").Name;
+        var samples = Samples(Float16TestModels.Input, [2, 8, 32], 2, seed: 59);
+
+        var (converted, context, _) = Convert(model, samples, new Float16Options { BlockNodeNames = new HashSet<string> { softmaxName } });
+
+        var (graph, softmax) = Find(converted, softmaxName);
+        var types = TypesOf(converted);
+        Assert.AreEqual(DataType.Float, types.Get(graph, softmax.Input[0]));
+        Assert.AreEqual(DataType.Float, types.Get(graph, softmax.Output[0]));
+        Assert.AreEqual(4, CastCount(converted), "boundary in and out, plus one Cast on each side of the Softmax");
+        Assert.IsTrue(context.Notes.Any(n => n.Contains(softmaxName, StringComparison.Ordinal)));
+        Assert.IsGreaterThanOrEqualTo(0.999, Cosine(RunAll(model, samples), RunAll(converted, samples)));
+        AssertNoCastRoundTrips(converted);
+    }
+
+    [TestMethod]
     public void Convert_CastFeedingBlockedOp_LeavesNoCastRoundTrip()
     {
         var model = Float16TestModels.CastIntoBlockedOp();

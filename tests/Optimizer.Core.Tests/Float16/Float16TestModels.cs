@@ -115,6 +115,18 @@ internal static class Float16TestModels
         return main.Model(13);
     }
 
+    /// <summary>A decoder step: Conv, then Resize by 2 with float scales (which must stay float32) and an empty roi.</summary>
+    public static ModelProto ConvResize(int seed = 47)
+    {
+        var b = new GraphBuilder("decoder", new Random(seed));
+        b.Graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 3, 8, 8));
+        b.Graph.Output.Add(Nodes.TensorInfo(Output, DataType.Float, "batch", 4, 16, 16));
+        var conv = b.Node("Conv", [Input, b.Weight("conv.weight", [4, 3, 3, 3], 0.3f)], Attributes.Ints("pads", 1, 1, 1, 1));
+        b.Graph.Initializer.Add(TensorValues.FromFloats("scales", [4], [1f, 1f, 2f, 2f]));
+        b.Node("Resize", [conv, "", "scales"], Output, "resize", Attributes.String("mode", "linear"));
+        return b.Model(13);
+    }
+
     /// <summary>An exporter-style identity Cast to float feeding CumSum (blocked): the pass must not leave a Cast round trip.</summary>
     public static ModelProto CastIntoBlockedOp()
     {

@@ -16,6 +16,9 @@ internal sealed class CastInsertion(GraphScopes scopes, UniqueNames names)
     /// <summary>Casts created so far, by target type.</summary>
     public Dictionary<DataType, int> Created { get; } = [];
 
+    /// <summary>The Cast nodes created so far.</summary>
+    public HashSet<NodeProto> CreatedNodes { get; } = new(ReferenceEqualityComparer.Instance);
+
     /// <summary>The outputs of the Casts created so far, with their element type.</summary>
     public Dictionary<TensorKey, DataType> Outputs { get; } = [];
 
@@ -31,6 +34,7 @@ internal sealed class CastInsertion(GraphScopes scopes, UniqueNames names)
         var output = names.Take($"{key.Name}.{suffix}");
         var node = Nodes.Create("Cast", names.Take($"{key.Name}.cast_{suffix}"), [key.Name], [output], Attributes.Int("to", (long)to));
         Pending(key.Graph, key.Name).Add(node);
+        CreatedNodes.Add(node);
         scopes.Define(key.Graph, output);
         _casts[(key, to)] = output;
         Outputs[new TensorKey(key.Graph, output)] = to;

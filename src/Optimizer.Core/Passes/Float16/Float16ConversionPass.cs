@@ -32,12 +32,13 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         var plan = Float16Plan.Create(scopes, types, weights, Options, blocked, boundaryCasts);
 
         var converted = ConvertWeights(plan, weights, context);
-        RetypeAttributeTypedNodes(plan);
+        var retypedCasts = RetypeAttributeTypedNodes(plan);
         var casts = new CastInsertion(scopes, names);
         RewireReads(plan, casts);
         RetypeValueInfos(plan);
         casts.Flush();
-        var removed = RedundantCastRemoval.Run(scopes, (graph, name) => FinalType(plan, casts, graph, name));
+        var ours = new HashSet<NodeProto>(boundaryCasts.Concat(casts.CreatedNodes).Concat(retypedCasts), ReferenceEqualityComparer.Instance);
+        var removed = RedundantCastRemoval.Run(scopes, (graph, name) => FinalType(plan, casts, graph, name), ours);
 
         foreach (var (node, reason) in blocked.OrderBy(b => b.Key.Name, StringComparer.Ordinal))
         {
@@ -139,7 +140,7 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
             converted++;
             if (clamped > 0)
             {
-                context.Diagnostics.Warn(new Diagnostic(DiagnosticSeverity.Warning, Float16Diagnostics.WeightClamped,
+                context.Diagnostics.Warn(new Diagnostic(DiagnosticSeverity.Warning, ErrorCodes.Float16WeightClamped,
                     $"Weight '{key.Name}' has {clamped} values beyond float16's range; they were clamped to ±65504. "
                     + "Enable overflow protection or list its readers in the float16 block list to keep it float32."));
             }
@@ -148,8 +149,9 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         return converted;
     }
 
-    private static void RetypeAttributeTypedNodes(Float16Plan plan)
+    private static List<NodeProto> RetypeAttributeTypedNodes(Float16Plan plan)
     {
+        var retypedCasts = new List<NodeProto>();
         foreach (var graph in plan.Scopes.Graphs)
         {
             foreach (var node in graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain) && Float16OpTables.AttributeTyped.Contains(n.OpType)))
@@ -163,6 +165,7 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
                 {
                     case "Cast":
                         Attributes.Find(node, "to")!.I = (long)DataType.Float16;
+                        retypedCasts.Add(node);
                         break;
                     case "ConstantOfShape" when Attributes.Find(node, "value") is { } value:
                         TensorTypeConverter.ToFloat16(value.T);
@@ -177,6 +180,8 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
                 }
             }
         }
+
+        return retypedCasts;
     }
 
     private static void RewireReads(Float16Plan plan, CastInsertion casts)

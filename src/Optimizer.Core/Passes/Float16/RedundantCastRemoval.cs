@@ -6,18 +6,19 @@ namespace Optimizer.Core.Passes.Float16;
 
 /// <summary>
 /// Removes Casts that do nothing useful after conversion: a Cast to float32 of a Cast to float16 reads the original
-/// tensor instead (skipping a lossy round trip), and a Cast to the type its input already has disappears.
+/// tensor instead (skipping a lossy round trip), and a Cast to the type its input already has disappears. Only Casts
+/// the pass created or retyped are touched: a round trip already in the float32 model may be deliberate.
 /// </summary>
 internal static class RedundantCastRemoval
 {
     /// <summary>Cleans every graph; <paramref name="typeOf"/> gives a tensor's element type after conversion. Returns the Casts removed.</summary>
-    public static int Run(GraphScopes scopes, Func<GraphProto, string, DataType?> typeOf)
+    public static int Run(GraphScopes scopes, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours)
     {
         var removed = 0;
         foreach (var graph in scopes.Graphs)
         {
             var isMain = ReferenceEquals(graph, scopes.Main);
-            while (CleanOne(graph, isMain, typeOf, ref removed))
+            while (CleanOne(graph, isMain, typeOf, ours, ref removed))
             {
             }
         }
@@ -25,7 +26,7 @@ internal static class RedundantCastRemoval
         return removed;
     }
 
-    private static bool CleanOne(GraphProto graph, bool isMain, Func<GraphProto, string, DataType?> typeOf, ref int removed)
+    private static bool CleanOne(GraphProto graph, bool isMain, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours, ref int removed)
     {
         var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var node in graph.Node)
@@ -40,7 +41,7 @@ internal static class RedundantCastRemoval
         {
             var to = (DataType)Attributes.GetInt(cast, "to", 0);
             if (to == DataType.Float && producers.TryGetValue(cast.Input[0], out var first) && IsCast(first)
-                && (DataType)Attributes.GetInt(first, "to", 0) == DataType.Float16)
+                && (DataType)Attributes.GetInt(first, "to", 0) == DataType.Float16 && (ours.Contains(cast) || ours.Contains(first)))
             {
                 cast.Input[0] = first.Input[0];
                 if (CountUses(graph, first.Output[0]) == 0)
@@ -52,7 +53,7 @@ internal static class RedundantCastRemoval
                 return true;
             }
 
-            if (typeOf(graph, cast.Input[0]) == to && TryRemoveIdentity(graph, cast, isMain, producers))
+            if (ours.Contains(cast) && typeOf(graph, cast.Input[0]) == to && TryRemoveIdentity(graph, cast, isMain, producers))
             {
                 removed++;
                 return true;
