@@ -12,7 +12,7 @@ public sealed class CompressCommandTests
     public void Compress_BothProfiles_WritesVerifiedModelsReportsAndOutputsList()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
         var outputs = Path.Combine(folder, "out");
         var list = Path.Combine(folder, "outputs.txt");
 
@@ -40,7 +40,7 @@ public sealed class CompressCommandTests
     public void Compress_Twice_GivesByteIdenticalModels()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
 
         Assert.AreEqual(0, CliRun.Of("compress", model, "-p", "cpu-int8", "-o", Path.Combine(folder, "a.onnx")).ExitCode);
         Assert.AreEqual(0, CliRun.Of("compress", model, "-p", "cpu-int8", "-o", Path.Combine(folder, "b.onnx")).ExitCode);
@@ -63,7 +63,7 @@ public sealed class CompressCommandTests
     public void Compress_NotAModel_GivesOPT2002AndWritesNothing(int kind)
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
         var bytes = File.ReadAllBytes(model);
         File.WriteAllBytes(model, kind == 0 ? bytes[..(bytes.Length / 3)] : Enumerable.Range(0, 5000).Select(i => (byte)(i * 31 % 256)).ToArray());
 
@@ -79,7 +79,7 @@ public sealed class CompressCommandTests
     public void Compress_UnknownProfile_GivesOPT1004WithSuggestion()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
 
         var run = CliRun.Of("compress", model, "--profile", "cpu-int4");
 
@@ -92,7 +92,7 @@ public sealed class CompressCommandTests
     public void Compress_YamlSyntaxError_PointsAtTheLine()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
         File.WriteAllText(Path.Combine(folder, "compression.yaml"), "version: 1\nbudgets:\n  min_cosine: [0.9\n");
 
         var run = CliRun.Of("compress", model);
@@ -106,7 +106,7 @@ public sealed class CompressCommandTests
     public void Compress_BrokenBudget_FailsWithTheBudgetLineAndWritesNothing()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
         File.WriteAllText(Path.Combine(folder, "net.compression.yaml"), "version: 1\nbudgets:\n  max_size: 1 KB\n");
 
         var run = CliRun.Of("compress", model, "-p", "gpu-fp16");
@@ -120,7 +120,7 @@ public sealed class CompressCommandTests
     public void Compress_OutputWithSeveralProfiles_IsAUsageError()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
 
         var run = CliRun.Of("compress", model, "-o", Path.Combine(folder, "x.onnx"));
 
@@ -140,13 +140,13 @@ public sealed class CompressCommandTests
     public void Inspect_PrintsInputsOpsAndParameters()
     {
         var folder = NewFolder();
-        var model = SmallModel.WriteTo(folder);
+        var model = ModelFiles.WriteConvNet(folder);
 
         var run = CliRun.Of("inspect", model);
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
-        StringAssert.Contains(run.Output, "x: float[batch, 8, 8, 8]");
-        StringAssert.Contains(run.Output, "Parameters: 5,696 in 3 tensors");
-        StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"Conv +1"));
+        StringAssert.Contains(run.Output, "image: float[batch, 3, 16, 16]");
+        StringAssert.Contains(run.Output, "Parameters: 24,234 in 8 tensors");
+        StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"Conv +3"));
     }
 }

@@ -3,7 +3,7 @@ using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Runtime;
-using Optimizer.Core.Tests.TestModels;
+using Optimizer.TestModels;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Tests.Calibration;

@@ -2,7 +2,8 @@ using Optimizer.Core.Calibration;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Passes.Float16;
-using Optimizer.Core.Tests.TestModels;
+using Optimizer.TestModels;
+using static Optimizer.TestModels.ModelRuns;
 using static Optimizer.Core.Tests.Float16.Float16TestSupport;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -19,7 +20,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_ConvNet_KeepsCosineAbove0999AndHalvesSize(int opset)
     {
         var model = ConvNetModel.Create(opset);
-        var samples = Samples(ConvNetModel.Input, [2, 3, 16, 16], 4, seed: 11);
+        var samples = RandomSamples(ConvNetModel.Input, [2, 3, 16, 16], 4, seed: 11);
 
         var (converted, _, sink) = Convert(model, samples);
 
@@ -40,7 +41,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_TransformerBlock_KeepsCosineAbove0999()
     {
         var model = Float16TestModels.TransformerBlock();
-        var samples = Samples(Float16TestModels.Input, [2, 8, 32], 4, seed: 13);
+        var samples = RandomSamples(Float16TestModels.Input, [2, 8, 32], 4, seed: 13);
 
         var (converted, _, _) = Convert(model, samples);
 
@@ -57,7 +58,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_NetworkInsideIf_ConvertsBothBranchesConsistently()
     {
         var model = Float16TestModels.IfWrapped();
-        var samples = Samples(Float16TestModels.Input, [3, 16], 6, seed: 17,
+        var samples = RandomSamples(Float16TestModels.Input, [3, 16], 6, seed: 17,
             extra: s => new CalibrationTensor("cond", DataType.Bool, [], new[] { s % 2 == 0 }));
 
         var (converted, _, _) = Convert(model, samples);
@@ -85,7 +86,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_LoopBody_CarriesFloat16State()
     {
         var model = Float16TestModels.LoopCarried();
-        var samples = Samples(Float16TestModels.Input, [3, 16], 3, seed: 41);
+        var samples = RandomSamples(Float16TestModels.Input, [3, 16], 3, seed: 41);
 
         var (converted, context, _) = Convert(model, samples);
 
@@ -102,7 +103,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_IntermediateBeyondFloat16Range_KeepsItsNodesInFloat32()
     {
         var model = Float16TestModels.Overflowing();
-        var samples = Samples(Float16TestModels.Input, [4, 16], 4, seed: 19);
+        var samples = RandomSamples(Float16TestModels.Input, [4, 16], 4, seed: 19);
 
         var (converted, context, _) = Convert(model, samples);
 
@@ -127,7 +128,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_OverflowInsideIfBranches_KeepsThoseNodesInFloat32()
     {
         var model = Float16TestModels.WrapInIf(Float16TestModels.Overflowing());
-        var samples = Samples(Float16TestModels.Input, [4, 16], 4, seed: 43,
+        var samples = RandomSamples(Float16TestModels.Input, [4, 16], 4, seed: 43,
             extra: s => new CalibrationTensor("cond", DataType.Bool, [], new[] { s % 2 == 0 }));
 
         var (converted, _, _) = Convert(model, samples);
@@ -150,7 +151,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_WithoutOverflowProtection_LeavesTheOverflowingNodeInFloat16()
     {
         var model = Float16TestModels.Overflowing();
-        var samples = Samples(Float16TestModels.Input, [4, 16], 2, seed: 19);
+        var samples = RandomSamples(Float16TestModels.Input, [4, 16], 2, seed: 19);
 
         var (converted, _, _) = Convert(model, samples, new Float16Options { ProtectOverflow = false });
 
@@ -162,7 +163,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_WeightBeyondFloat16Range_KeepsItFloat32OrClampsWithWarning()
     {
         var model = Float16TestModels.Overflowing(gain: 1e5f);
-        var samples = Samples(Float16TestModels.Input, [4, 16], 2, seed: 23);
+        var samples = RandomSamples(Float16TestModels.Input, [4, 16], 2, seed: 23);
 
         var (protectedModel, _, protectedSink) = Convert(model, samples);
         var (clampedModel, _, clampedSink) = Convert(model, samples, new Float16Options { ProtectOverflow = false });
@@ -179,13 +180,13 @@ public sealed class Float16ConversionPassTests
     public void Convert_KeepIoTypesFalse_GivesFloat16InputsAndOutputs()
     {
         var model = Float16TestModels.TransformerBlock();
-        var samples = Samples(Float16TestModels.Input, [2, 8, 32], 2, seed: 29);
+        var samples = RandomSamples(Float16TestModels.Input, [2, 8, 32], 2, seed: 29);
 
         var (converted, _, _) = Convert(model, samples, new Float16Options { KeepIoTypes = false });
 
         Assert.AreEqual((int)DataType.Float16, converted.Graph.Input[0].Type.TensorType.ElemType);
         Assert.AreEqual((int)DataType.Float16, converted.Graph.Output[0].Type.TensorType.ElemType);
-        var cosine = Cosine(RunAll(model, samples), RunAllFloat16(converted, samples));
+        var cosine = Cosine(RunAll(model, samples), RunAll(converted, AsFloat16(samples)));
         Assert.IsGreaterThanOrEqualTo(0.999, cosine);
         Assert.AreEqual(0, CastCount(converted), "nothing is blocked, so nothing needs a Cast");
     }
@@ -194,7 +195,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_Resize_KeepsScalesFloat32AndConvertsTheData()
     {
         var model = Float16TestModels.ConvResize();
-        var samples = Samples(Float16TestModels.Input, [2, 3, 8, 8], 2, seed: 53);
+        var samples = RandomSamples(Float16TestModels.Input, [2, 3, 8, 8], 2, seed: 53);
 
         var (converted, _, _) = Convert(model, samples);
 
@@ -211,7 +212,7 @@ public sealed class Float16ConversionPassTests
     {
         var model = Float16TestModels.TransformerBlock();
         var softmaxName = model.Graph.Node.Single(n => n.OpType == "Softmax").Name;
-        var samples = Samples(Float16TestModels.Input, [2, 8, 32], 2, seed: 59);
+        var samples = RandomSamples(Float16TestModels.Input, [2, 8, 32], 2, seed: 59);
 
         var (converted, context, _) = Convert(model, samples, new Float16Options { BlockNodeNames = new HashSet<string> { softmaxName } });
 
@@ -229,7 +230,7 @@ public sealed class Float16ConversionPassTests
     public void Convert_CastFeedingBlockedOp_LeavesNoCastRoundTrip()
     {
         var model = Float16TestModels.CastIntoBlockedOp();
-        var samples = Samples(Float16TestModels.Input, [2, 16], 2, seed: 31);
+        var samples = RandomSamples(Float16TestModels.Input, [2, 16], 2, seed: 31);
 
         var (converted, _, _) = Convert(model, samples);
 

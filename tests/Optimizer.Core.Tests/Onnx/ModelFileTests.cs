@@ -2,7 +2,7 @@ using Google.Protobuf;
 using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
-using Optimizer.Core.Tests.TestModels;
+using Optimizer.TestModels;
 
 namespace Optimizer.Core.Tests.Onnx;
 

@@ -1,6 +1,6 @@
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
-using Optimizer.Core.Tests.TestModels;
+using Optimizer.TestModels;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Tests.Quantization;

@@ -2,7 +2,8 @@ using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Passes.Quantization;
-using Optimizer.Core.Tests.TestModels;
+using Optimizer.TestModels;
+using static Optimizer.TestModels.ModelRuns;
 using static Optimizer.Core.Tests.Quantization.QuantizationTestSupport;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 

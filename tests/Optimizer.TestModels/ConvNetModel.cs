@@ -2,7 +2,7 @@ using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
-namespace Optimizer.Core.Tests.TestModels;
+namespace Optimizer.TestModels;
 
 /// <summary>
 /// A small image classifier shaped like real exports: symbolic batch dim, Conv+Relu blocks with some weights in

@@ -1,6 +1,6 @@
 using Optimizer.Core.Diagnostics;
 
-namespace Optimizer.Core.Tests.TestModels;
+namespace Optimizer.TestModels;
 
 /// <summary>An <see cref="IDiagnosticSink"/> that keeps everything it is told, so tests can assert on warnings and details.</summary>
 public sealed class RecordingSink : IDiagnosticSink
