@@ -16,12 +16,12 @@ public static class ConvNetModel
     /// <summary>Output name of the model.</summary>
     public const string Output = "logits";
 
-    /// <summary>Builds the model with deterministic weights; <paramref name="width"/> scales the channel counts.</summary>
-    public static ModelProto Create(int opset = 13, int width = 16, int classes = 10, int seed = 1)
+    /// <summary>Builds the model with deterministic weights; <paramref name="width"/> scales the channel counts, <paramref name="imageSize"/> the input.</summary>
+    public static ModelProto Create(int opset = 13, int width = 16, int classes = 10, int seed = 1, int imageSize = 16)
     {
         var random = new Random(seed);
         var graph = new GraphProto { Name = "convnet" };
-        graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 3, 16, 16));
+        graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 3, imageSize, imageSize));
         graph.Output.Add(Nodes.TensorInfo(Output, DataType.Float, "batch", classes));
 
         var x = Input;

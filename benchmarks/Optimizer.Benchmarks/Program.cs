@@ -1,0 +1,32 @@
+using System.Globalization;
+using Optimizer.Benchmarks;
+using Optimizer.Core.Config;
+using Optimizer.TestModels;
+
+// Whole-model benchmark: every ratio in a row is measured in this one run on this machine.
+// Usage: dotnet run -c Release --project benchmarks/Optimizer.Benchmarks [-- --quick]
+var quick = args.Contains("--quick");
+var samples = quick ? 8 : 32;
+var rounds = quick ? 20 : 100;
+BenchmarkCase[] cases =
+[
+    new("convnet-w32-32px", () => ConvNetModel.Create(width: 32, imageSize: 32), ConvNetModel.Input, [1, 3, 32, 32]),
+    new("convnet-w64-64px", () => ConvNetModel.Create(width: 64, imageSize: 64), ConvNetModel.Input, [1, 3, 64, 64]),
+    new("convnet-w128-64px", () => ConvNetModel.Create(width: 128, imageSize: 64), ConvNetModel.Input, [1, 3, 64, 64]),
+];
+
+Console.WriteLine($"Optimizer benchmark: {samples} calibration samples, {rounds} interleaved latency rounds, 1 ORT thread, {Environment.ProcessorCount} cores");
+Console.WriteLine();
+Console.WriteLine("| model | weights | int8 size | fp16 size | int8 cosine | fp16 cosine | fp32 latency | int8/fp32 latency | fp16/fp32 latency (CPU) | tool time | tool / fp32 inference on calibration set | peak memory / weights |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+foreach (var benchmark in cases)
+{
+    var r = CaseRunner.Run(benchmark, samples, rounds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {r.Name} | {ConfigValues.FormatSize(r.WeightBytes)} | {r.Int8SizeRatio:0.000}x | {r.Fp16SizeRatio:0.000}x | {r.Int8Cosine:0.0000} | {r.Fp16Cosine:0.00000} | " +
+        $"{r.Fp32Milliseconds:0.00} ms | {r.Int8LatencyRatio:0.00}x | {r.Fp16CpuLatencyRatio:0.00}x | {r.ToolSeconds:0.0} s | {r.ToolTimeRatio:0.0}x | {r.PeakMemoryRatio:0.0}x |"));
+}
+
+Console.WriteLine();
+Console.WriteLine("fp16 latency on CPU is informational: ORT runs most float16 ops in float32 between Casts there (see ORT-FACTS).");
+Console.WriteLine("peak memory is the process's peak working set (runtime included) after the case, cases run smallest first.");

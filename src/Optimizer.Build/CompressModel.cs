@@ -1,0 +1,166 @@
+using System.Collections.Generic;
+using System.Text;
+using Microsoft.Build.Framework;
+using Microsoft.Build.Utilities;
+
+namespace Optimizer.Build;
+
+/// <summary>
+/// Compresses one ONNX model by running the bundled command-line tool (<c>dotnet exec Optimizer.Cli.dll @args.rsp</c>).
+/// The engine runs out of process because ONNX Runtime is native code: loaded into a reused MSBuild node it would lock
+/// files, keep stale native libraries and conflict between package versions.
+/// </summary>
+/// <remarks>
+/// The CLI prints its diagnostics in MSBuild's canonical format (<c>file(line,col): error OPT2002: ...</c>), which
+/// <see cref="ToolTask"/> turns into real errors and warnings whichever stream they come on. Summary lines (one per
+/// model and profile) are logged at high importance, so they show at normal verbosity; everything else at normal importance.
+/// </remarks>
+public class CompressModel : ToolTask
+{
+    /// <summary>Diagnostic code for failures of the task itself or a CLI that failed without saying why.</summary>
+    public const string ToolFailureCode = "OPT9001";
+
+    private const int RememberedOutputLines = 5;
+    private readonly Queue<string> _lastOutputLines = new();
+
+    /// <summary>Full path of <c>Optimizer.Cli.dll</c> (the package's <c>tools/cli</c> folder).</summary>
+    [Required]
+    public string CliPath { get; set; } = "";
+
+    /// <summary>The ONNX model to compress.</summary>
+    [Required]
+    public string Model { get; set; } = "";
+
+    /// <summary>Folder the compressed models (<c>NAME.PROFILE.onnx</c>) and their reports are written to.</summary>
+    [Required]
+    public string OutputDirectory { get; set; } = "";
+
+    /// <summary>File the CLI writes the full paths of the produced models to, one per line, once all succeeded.</summary>
+    [Required]
+    public string OutputsList { get; set; } = "";
+
+    /// <summary>Explicit compression.yaml; when empty the CLI looks next to the model.</summary>
+    public string? Config { get; set; }
+
+    /// <summary>Profiles to produce; when empty the CLI chooses (the YAML's profiles, else cpu-int8 and gpu-fp16).</summary>
+    public string[]? Profiles { get; set; }
+
+    /// <summary>Folder of calibration samples; when empty the CLI generates synthetic inputs (and warns).</summary>
+    public string? Calibration { get; set; }
+
+    /// <summary>Base name of the outputs; when empty the CLI uses the model's file name without extension.</summary>
+    public string? OutputName { get; set; }
+
+    /// <summary>Asks the CLI for per-pass detail lines (logged at normal importance, visible with -v:d).</summary>
+    public bool Verbose { get; set; }
+
+    /// <inheritdoc />
+    protected override string ToolName => DotnetHost.ExecutableName;
+
+    /// <inheritdoc />
+    protected override MessageImportance StandardOutputLoggingImportance => MessageImportance.High;
+
+    /// <inheritdoc />
+    protected override MessageImportance StandardErrorLoggingImportance => MessageImportance.Normal;
+
+    /// <inheritdoc />
+    protected override Encoding ResponseFileEncoding => new UTF8Encoding(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>The arguments the CLI gets, in order, before quoting.</summary>
+    internal IReadOnlyList<CliArgument> BuildArguments() => CliArguments.ForCompress(
+        model: Model,
+        profiles: Profiles,
+        config: Config,
+        calibration: Calibration,
+        outputDirectory: OutputDirectory,
+        outputName: OutputName,
+        outputsList: OutputsList,
+        verbose: Verbose);
+
+    /// <inheritdoc />
+    public override bool Execute()
+    {
+        if (!base.Execute())
+        {
+            return false;
+        }
+
+        if (!File.Exists(OutputsList))
+        {
+            LogToolFailure($"The Optimizer CLI exited successfully but did not write its outputs list '{OutputsList}'. This is a bug in the CLI; please report it.");
+            return false;
+        }
+
+        return !Log.HasLoggedErrors;
+    }
+
+    /// <inheritdoc />
+    protected override string GenerateFullPathToTool() => DotnetHost.Resolve();
+
+    /// <inheritdoc />
+    protected override bool ValidateParameters()
+    {
+        if (!File.Exists(CliPath))
+        {
+            LogToolFailure($"The Optimizer CLI was not found at '{CliPath}'. The Optimizer.Build package looks incomplete: clear it from the NuGet cache and restore again.");
+            return false;
+        }
+
+        return base.ValidateParameters();
+    }
+
+    /// <inheritdoc />
+    protected override string GenerateCommandLineCommands() =>
+        // `exec` runs the dll with the host that runs the build; the CLI's runtimeconfig rolls forward to newer runtimes.
+        "exec " + ResponseFile.Quote(Path.GetFullPath(CliPath));
+
+    /// <inheritdoc />
+    protected override string GenerateResponseFileCommands() => ResponseFile.Format(BuildArguments());
+
+    /// <inheritdoc />
+    protected override void LogToolCommand(string message) =>
+        // The full command line is detail; the CLI's own summary is what a normal-verbosity build should show.
+        Log.LogCommandLine(MessageImportance.Normal, message);
+
+    /// <inheritdoc />
+    protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
+    {
+        Remember(singleLine);
+        var importance = messageImportance == MessageImportance.High && !ToolOutput.IsSummaryLine(singleLine)
+            ? MessageImportance.Normal
+            : messageImportance;
+        base.LogEventsFromTextOutput(singleLine, importance);
+    }
+
+    /// <inheritdoc />
+    protected override bool HandleTaskExecutionErrors()
+    {
+        if (Log.HasLoggedErrors)
+        {
+            // The CLI already explained the failure with a coded error; a second, generic one would only be noise.
+            return false;
+        }
+
+        var tail = _lastOutputLines.Count == 0 ? "" : " Last output: " + string.Join(" | ", _lastOutputLines);
+        LogToolFailure($"The Optimizer CLI failed with exit code {ExitCode} without reporting an error.{tail}");
+        return false;
+    }
+
+    private void LogToolFailure(string message) =>
+        Log.LogError(subcategory: null, errorCode: ToolFailureCode, helpKeyword: null, file: Model,
+            lineNumber: 0, columnNumber: 0, endLineNumber: 0, endColumnNumber: 0, message: message);
+
+    private void Remember(string line)
+    {
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return;
+        }
+
+        _lastOutputLines.Enqueue(line.Trim());
+        while (_lastOutputLines.Count > RememberedOutputLines)
+        {
+            _lastOutputLines.Dequeue();
+        }
+    }
+}

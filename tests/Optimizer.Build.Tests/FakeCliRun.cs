@@ -1,0 +1,55 @@
+using System.Text;
+using Microsoft.Build.Framework;
+
+namespace Optimizer.Build.Tests;
+
+/// <summary>
+/// A <see cref="CompressModel"/> that does not launch a process: it records what would have been run and replays
+/// scripted CLI output through the same logging path real output takes.
+/// </summary>
+internal sealed class FakeCliRun : CompressModel
+{
+    private readonly List<(string Line, bool OnStdErr)> _output = [];
+
+    public string? PathToTool { get; private set; }
+
+    public string? ResponseFileText { get; private set; }
+
+    public string? CommandLine { get; private set; }
+
+    public int ExitCodeToReturn { get; set; }
+
+    public bool WriteOutputsList { get; set; } = true;
+
+    public Encoding ResponseEncoding => ResponseFileEncoding;
+
+    public FakeCliRun Stdout(string line)
+    {
+        _output.Add((line, false));
+        return this;
+    }
+
+    public FakeCliRun Stderr(string line)
+    {
+        _output.Add((line, true));
+        return this;
+    }
+
+    protected override int ExecuteTool(string pathToTool, string responseFileCommands, string commandLineCommands)
+    {
+        PathToTool = pathToTool;
+        ResponseFileText = responseFileCommands;
+        CommandLine = commandLineCommands;
+        foreach (var (line, onStdErr) in _output)
+        {
+            LogEventsFromTextOutput(line, onStdErr ? StandardErrorLoggingImportance : StandardOutputLoggingImportance);
+        }
+
+        if (ExitCodeToReturn == 0 && WriteOutputsList)
+        {
+            File.WriteAllText(OutputsList, Path.Combine(OutputDirectory, "net.cpu-int8.onnx") + "\n");
+        }
+
+        return ExitCodeToReturn;
+    }
+}

@@ -1,0 +1,32 @@
+namespace Optimizer.EndToEnd.Tests.Infrastructure;
+
+/// <summary>Locations in the repository the tests run from.</summary>
+internal static class RepositoryPaths
+{
+    private static readonly Lazy<string> RootLazy = new(FindRoot);
+
+    /// <summary>The folder holding Optimizer.sln.</summary>
+    public static string Root => RootLazy.Value;
+
+    /// <summary>The project that packs Optimizer.Build.</summary>
+    public static string PackageProject => Path.Combine(Root, "src", "Optimizer.Build", "Optimizer.Build.csproj");
+
+    /// <summary>The sample app the end-to-end tests build.</summary>
+    public static string Sample => Path.Combine(Root, "samples", "ImageClassifier");
+
+    /// <summary>The sample's committed models folder.</summary>
+    public static string SampleModels => Path.Combine(Sample, "models");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Optimizer.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No Optimizer.sln above {AppContext.BaseDirectory}.");
+    }
+}
