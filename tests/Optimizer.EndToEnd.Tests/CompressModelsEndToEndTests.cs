@@ -123,6 +123,24 @@ public sealed class CompressModelsEndToEndTests
     }
 
     [TestMethod]
+    public void Publish_PutsTheOptimizedModelsInThePublishFolder()
+    {
+        var sample = _sample = SampleWorkspace.Create(nameof(Publish_PutsTheOptimizedModelsInThePublishFolder));
+        var publishDirectory = sample.ProjectFile("published");
+
+        var publish = sample.Publish(publishDirectory);
+
+        publish.AssertSucceeded();
+        foreach (var model in new[] { Int8, Fp16 })
+        {
+            var published = Path.Combine(publishDirectory, model);
+            Assert.IsTrue(File.Exists(published), $"{model} is not in the publish folder. " + publish.Describe());
+            var built = Path.Combine(sample.Directory, "bin", "Release", "net10.0", model);
+            CollectionAssert.AreEqual(File.ReadAllBytes(built), File.ReadAllBytes(published), $"{model} differs between bin and publish");
+        }
+    }
+
+    [TestMethod]
     public void Build_WithABrokenModel_FailsWithOPT2002_AndWritesNoModels()
     {
         var sample = _sample = SampleWorkspace.Create(nameof(Build_WithABrokenModel_FailsWithOPT2002_AndWritesNoModels));

@@ -62,6 +62,9 @@ internal sealed class SampleWorkspace
     /// <summary><c>dotnet build</c> with a binary log and detailed console output.</summary>
     public BuildResult Build(params string[] extraArguments) => Run("build", extraArguments);
 
+    /// <summary><c>dotnet publish</c> into <paramref name="publishDirectory"/>.</summary>
+    public BuildResult Publish(string publishDirectory) => Run("publish", ["-o", publishDirectory]);
+
     /// <summary><c>dotnet clean</c>.</summary>
     public BuildResult Clean() => Run("clean", []);
 
