@@ -4,6 +4,7 @@ using Optimizer.Core;
 using Optimizer.Core.Calibration;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Runtime;
+using Optimizer.Core.Verification;
 using Optimizer.TestModels;
 
 namespace Optimizer.Benchmarks;

@@ -4,15 +4,31 @@ using Optimizer.Core.Config;
 using Optimizer.TestModels;
 
 // Whole-model benchmark: every ratio in a row is measured in this one run on this machine.
-// Usage: dotnet run -c Release --project benchmarks/Optimizer.Benchmarks [-- --quick]
+// Usage: dotnet run -c Release --project benchmarks/Optimizer.Benchmarks [-- --quick] [--pruning [--model NAME] | --fp16]
 var quick = args.Contains("--quick");
 var samples = quick ? 8 : 32;
 var rounds = quick ? 20 : 100;
+if (args.Contains("--fp16"))
+{
+    Float16Benchmark.Print(samples);
+    return;
+}
+
+if (args.Contains("--pruning"))
+{
+    PruningBenchmark.Print(samples, rounds, args.SkipWhile(a => a != "--model").Skip(1).FirstOrDefault());
+    return;
+}
+
 BenchmarkCase[] cases =
 [
     new("convnet-w32-32px", () => ConvNetModel.Create(width: 32, imageSize: 32), ConvNetModel.Input, [1, 3, 32, 32]),
     new("convnet-w64-64px", () => ConvNetModel.Create(width: 64, imageSize: 64), ConvNetModel.Input, [1, 3, 64, 64]),
     new("convnet-w128-64px", () => ConvNetModel.Create(width: 128, imageSize: 64), ConvNetModel.Input, [1, 3, 64, 64]),
+    new("resnet-bn-w32-64px", () => ResidualNetModel.Create(width: 32, imageSize: 64), ResidualNetModel.Input, [1, 3, 64, 64]),
+    new("mobilenet-bn-w32-64px", () => DepthwiseNetModel.Create(width: 32, imageSize: 64), DepthwiseNetModel.Input, [1, 3, 64, 64]),
+    new("transformer-d128-t32", () => TransformerBlockModel.Create(dim: 128, tokens: 32), TransformerBlockModel.Input, [1, 32, 128]),
+    new("audio-frontend-1e11", () => AudioFrontEndModel.Create(samples: 8000, channels: 64), AudioFrontEndModel.Input, [1, 1, 8000]),
 ];
 
 Console.WriteLine($"Optimizer benchmark: {samples} calibration samples, {rounds} interleaved latency rounds, 1 ORT thread, {Environment.ProcessorCount} cores");
@@ -30,3 +46,5 @@ foreach (var benchmark in cases)
 Console.WriteLine();
 Console.WriteLine("fp16 latency on CPU is informational: ORT runs most float16 ops in float32 between Casts there (see ORT-FACTS).");
 Console.WriteLine("peak memory is the process's peak working set (runtime included) after the case, cases run smallest first.");
+Console.WriteLine();
+PruningBenchmark.Print(samples, rounds);

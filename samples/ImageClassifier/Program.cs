@@ -1,4 +1,6 @@
 using ImageClassifier;
+using Microsoft.ML.OnnxRuntime;
+using Optimizer.Runtime;
 
 // Runs the original model and every compressed variant the build put next to it in the output's models/ folder
 // (net.cpu-int8.onnx, net.gpu-fp16.onnx, ...) on the calibration images, and compares them.
@@ -30,6 +32,11 @@ foreach (var path in models)
     Console.WriteLine($"{Path.GetFileName(path),-22} {new FileInfo(path).Length / 1024.0,7:0} KB " +
         $"{$"class {top} ({Softmax(outputs[0])[top]:P0})",20} {agreement,10:P0} {cosine,8:0.0000} {latency,7:0.00} ms");
 }
+
+// What an app does in production: load the one model the build's manifest says suits this machine's providers.
+var choice = OptimizedModelManifest.LoadFromAppDirectory().Choose("models/net.onnx", OrtEnv.Instance().GetAvailableProviders());
+Console.WriteLine();
+Console.WriteLine($"Chosen for this machine: {Path.GetRelativePath(AppContext.BaseDirectory, choice.Path)} ({choice.Profile}, {choice.ExecutionProvider})");
 
 if (models.Count == 1)
 {

@@ -17,7 +17,9 @@ internal static class CliArguments
         string outputDirectory,
         string? outputName,
         string outputsList,
-        bool verbose)
+        bool verbose,
+        string? manifestEntries = null,
+        bool budgetsAsWarnings = false)
     {
         var args = new List<CliArgument> { new("compress"), Path(model) };
 
@@ -40,9 +42,15 @@ internal static class CliArguments
         }
 
         AddPathOption(args, "--outputs-list", outputsList);
+        AddPathOption(args, "--manifest-entries", manifestEntries);
         if (verbose)
         {
             args.Add(new("--verbose"));
+        }
+
+        if (budgetsAsWarnings)
+        {
+            args.Add(new("--budgets-as-warnings"));
         }
 
         return args;

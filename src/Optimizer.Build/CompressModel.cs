@@ -13,7 +13,8 @@ namespace Optimizer.Build;
 /// <remarks>
 /// The CLI prints its diagnostics in MSBuild's canonical format (<c>file(line,col): error OPT2002: ...</c>), which
 /// <see cref="ToolTask"/> turns into real errors and warnings whichever stream they come on. Summary lines (one per
-/// model and profile) are logged at high importance, so they show at normal verbosity; everything else at normal importance.
+/// model and profile) are logged at high importance, so they show at normal verbosity; everything else (report paths,
+/// progress, per-pass details) at low importance, so the log stays quiet unless built with -v:d.
 /// </remarks>
 public class CompressModel : ToolTask
 {
@@ -51,8 +52,23 @@ public class CompressModel : ToolTask
     /// <summary>Base name of the outputs; when empty the CLI uses the model's file name without extension.</summary>
     public string? OutputName { get; set; }
 
-    /// <summary>Asks the CLI for per-pass detail lines (logged at normal importance, visible with -v:d).</summary>
+    /// <summary>Asks the CLI for per-pass detail and progress lines (logged at low importance, visible with -v:d).</summary>
     public bool Verbose { get; set; }
+
+    /// <summary>Report broken budgets as warnings and write the models anyway (property <c>CompressModelsBudgetsAsWarnings</c>).</summary>
+    public bool BudgetsAsWarnings { get; set; }
+
+    /// <summary>File the CLI writes one line per produced model to, which <see cref="ResolveCompressedModels"/> turns into the manifest.</summary>
+    public string? ManifestEntries { get; set; }
+
+    /// <summary>
+    /// Content-addressed cache folder (<c>CompressModelsCacheDir</c>); empty disables it. Needs <see cref="ManifestEntries"/>,
+    /// which is how a cached result is described.
+    /// </summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>The YAML and calibration files the result depends on, hashed into the cache key.</summary>
+    public ITaskItem[] Dependencies { get; set; } = [];
 
     /// <inheritdoc />
     protected override string ToolName => DotnetHost.ExecutableName;
@@ -75,10 +91,69 @@ public class CompressModel : ToolTask
         outputDirectory: OutputDirectory,
         outputName: OutputName,
         outputsList: OutputsList,
-        verbose: Verbose);
+        verbose: Verbose,
+        manifestEntries: ManifestEntries,
+        budgetsAsWarnings: BudgetsAsWarnings);
 
     /// <inheritdoc />
     public override bool Execute()
+    {
+        if (string.IsNullOrEmpty(CacheDirectory) || string.IsNullOrEmpty(ManifestEntries))
+        {
+            return Compress();
+        }
+
+        var cache = new CompressionCache(CacheDirectory!);
+        string key;
+        IDisposable held;
+        try
+        {
+            key = CompressionCache.Key(CliPath, Model, CacheOptions(), Dependencies.Select(d => d.GetMetadata("FullPath")));
+            held = cache.Lock(key, TimeSpan.FromMinutes(30));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A cache is an optimization: when its folder cannot be used, compress as if there were none.
+            Log.LogMessage(MessageImportance.Normal, $"Optimizer cache '{cache.Directory}' unavailable ({ex.Message}); compressing without it.");
+            return Compress();
+        }
+
+        using (held)
+        {
+            var restored = cache.TryRestore(key, OutputDirectory, OutputsList, ManifestEntries!);
+            if (restored is not null)
+            {
+                foreach (var entry in restored)
+                {
+                    Log.LogMessage(MessageImportance.High, $"{Path.GetFileName(Model)} -> {entry.Path}  (from cache {key.Substring(0, 12)}, {entry.Profile})");
+                }
+
+                return true;
+            }
+
+            if (!Compress())
+            {
+                return false;
+            }
+
+            cache.Store(key, ManifestEntries!);
+            return true;
+        }
+    }
+
+    // Everything besides file contents that changes the result; the folder of the model is included because a YAML
+    // `calibration: data:` folder is resolved against it and its files are not among the hashed dependencies.
+    private IEnumerable<string> CacheOptions() =>
+    [
+        "folder=" + Path.GetDirectoryName(Path.GetFullPath(Model)),
+        "profiles=" + string.Join(";", (Profiles ?? []).Select(p => p.Trim()).Where(p => p.Length > 0)),
+        "name=" + (string.IsNullOrWhiteSpace(OutputName) ? Path.GetFileNameWithoutExtension(Model) : OutputName!.Trim()),
+        "config=" + (Config ?? ""),
+        "calibration=" + (Calibration ?? ""),
+        "budgetsAsWarnings=" + BudgetsAsWarnings,
+    ];
+
+    private bool Compress()
     {
         if (!base.Execute())
         {
@@ -126,9 +201,11 @@ public class CompressModel : ToolTask
     protected override void LogEventsFromTextOutput(string singleLine, MessageImportance messageImportance)
     {
         Remember(singleLine);
-        var importance = messageImportance == MessageImportance.High && !ToolOutput.IsSummaryLine(singleLine)
-            ? MessageImportance.Normal
-            : messageImportance;
+        // Stdout arrives at high importance: only summary lines keep it. Stderr (normal) is left alone: what the CLI
+        // prints there besides canonical diagnostics is a failure's detail, which a normal-verbosity log should show.
+        var importance = messageImportance != MessageImportance.High ? messageImportance
+            : ToolOutput.IsSummaryLine(singleLine) ? MessageImportance.High
+            : MessageImportance.Low;
         base.LogEventsFromTextOutput(singleLine, importance);
     }
 

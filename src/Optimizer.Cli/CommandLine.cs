@@ -22,6 +22,9 @@ internal static class CommandLine
         {
             CompressCommand.Create(output, error),
             InspectCommand.Create(output, error),
+            ConfigCommand.Create(output, error),
+            InitCommand.Create(output, error),
+            ReportCommand.Create(output, error),
         };
 
         var parsed = root.Parse(args);

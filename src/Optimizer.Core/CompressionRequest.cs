@@ -16,6 +16,9 @@ public sealed record CompressionRequest
     /// <summary>An explicit configuration file; null to look next to the model.</summary>
     public string? ConfigPath { get; init; }
 
+    /// <summary>Configuration overrides as <c>key.path=value</c>, winning over every YAML file.</summary>
+    public IReadOnlyList<string> ConfigOverrides { get; init; } = [];
+
     /// <summary>A calibration folder that overrides the configuration's.</summary>
     public string? CalibrationDirectory { get; init; }
 
@@ -27,6 +30,9 @@ public sealed record CompressionRequest
 
     /// <summary>The base name of output files; defaults to the model's file name without extension.</summary>
     public string? OutputName { get; init; }
+
+    /// <summary>Report broken budgets as warnings and write the models anyway (exploratory builds).</summary>
+    public bool BudgetsAsWarnings { get; init; }
 
     /// <summary>The JSON report path, allowed only with a single profile; with an output folder, reports go beside the models.</summary>
     public string? ReportPath { get; init; }

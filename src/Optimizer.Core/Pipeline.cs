@@ -26,33 +26,38 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
     {
         var started = Stopwatch.StartNew();
         var modelPath = Path.GetFullPath(request.ModelPath);
-        var configPath = ConfigLocator.Find(modelPath, request.ConfigPath);
-        var config = configPath is null ? CompressionConfig.Default : ConfigLoader.Load(configPath);
+        var config = ConfigLocator.LoadFor(modelPath, request.ConfigPath, request.ConfigOverrides);
         var profiles = ProfileResolver.Resolve(config, request.Profiles);
         CheckOutputOptions(request, profiles);
 
-        var model = ModelFile.Load(modelPath);
-        var originalBytes = new FileInfo(modelPath).Length;
+        var (model, originalBytes) = ModelFile.LoadWithSize(modelPath);
         diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(model)}).");
 
-        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples, diagnostics);
+        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples, diagnostics, images: config.Calibration.Images);
         var reference = FidelityVerifier.ReferenceOutputs(model, calibration.Samples);
         var setupSeconds = started.Elapsed.TotalSeconds;
-        var configHash = ConfigHash(configPath);
+        var configHash = ConfigHash(config, request.ConfigOverrides);
 
         var outcomes = new List<ProfileOutcome>();
         foreach (var profile in profiles)
         {
             var profileStarted = Stopwatch.StartNew();
-            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration);
+            var cacheDirectory = Path.Combine(Path.GetDirectoryName(OutputPath(request, modelPath, profile.Name))!, ".optimizer-cache");
+            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration, cacheDirectory);
             StampMetadata(optimized, profile, passReports, configHash);
 
-            var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples);
-            var optimizedBytes = optimized.CalculateSize();
-            BudgetCheck.Enforce(profile.Budgets, profile.Name, fidelity, optimizedBytes);
-
+            var verification = VerificationPaths.For(profile);
+            var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples, verification);
+            // ORT's CPU provider has no bfloat16 arithmetic kernels, so a bfloat16 model cannot be timed on this machine.
+            var latency = verification == VerificationPath.Bfloat16Emulation ? null : MeasureLatency(model, optimized, calibration, profile.Name);
+            // The size budget judges the files as written (external data included), staged beside the output: nothing
+            // replaces the previous output unless every budget holds.
             var outputPath = OutputPath(request, modelPath, profile.Name);
-            ModelFile.Save(optimized, outputPath);
+            using var staged = ModelFile.Stage(optimized, outputPath);
+            var optimizedBytes = staged.Bytes;
+            var budgets = BudgetCheck.Evaluate(profile.Budgets, profile.Name, fidelity, optimizedBytes, latency);
+            BudgetCheck.Enforce(budgets, request.BudgetsAsWarnings, diagnostics);
+            staged.Commit();
             var report = new CompressionReport
             {
                 ToolVersion = ToolVersion.Current,
@@ -60,13 +65,16 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
                 Profile = profile.Name,
                 ExecutionProvider = profile.Base.ExecutionProvider,
                 Output = outputPath,
-                Config = configPath,
+                Config = config.SourceFile,
                 OriginalBytes = originalBytes,
-                OptimizedBytes = new FileInfo(outputPath).Length,
+                OptimizedBytes = optimizedBytes,
                 CalibrationSource = calibration.Source,
                 SyntheticCalibration = calibration.IsSynthetic,
                 Passes = passReports,
                 Fidelity = fidelity,
+                Verification = verification,
+                Latency = latency,
+                Budgets = budgets,
                 // Setup (load, calibration data, reference outputs) is shared; each profile is charged its share.
                 Seconds = profileStarted.Elapsed.TotalSeconds + setupSeconds / profiles.Count,
             };
@@ -74,6 +82,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
             if (reportPath is not null)
             {
                 ReportWriter.Write(report, reportPath);
+                MarkdownReport.Write(report, MarkdownReport.PathFor(reportPath));
             }
 
             outcomes.Add(new ProfileOutcome(outputPath, reportPath, report));
@@ -82,10 +91,26 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         return outcomes;
     }
 
-    private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings)
+    // About a second per profile: enough interleaved single-thread runs for a stable median on small models, and at
+    // least LatencyMeter.MinRounds on large ones, whose runs are long enough to time individually.
+    private LatencyReport? MeasureLatency(ModelProto original, ModelProto optimized, CalibrationSet calibration, string profile)
+    {
+        if (calibration.Samples.Count == 0)
+        {
+            return null;
+        }
+
+        var latency = LatencyMeter.Compare(original, optimized, calibration.Samples[0], TimeSpan.FromSeconds(1));
+        diagnostics.Detail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"[{profile}] latency {latency.OriginalMilliseconds:0.###} ms -> {latency.OptimizedMilliseconds:0.###} ms ({latency.Ratio:0.00}x, median of {latency.Rounds} single-thread runs)"));
+        return latency;
+    }
+
+    private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(
+        ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings, string cacheDirectory)
     {
         var reports = new List<PassReport>();
-        foreach (var pass in ProfilePasses.Create(profile, calibrationSettings))
+        foreach (var pass in ProfilePasses.Create(profile, calibrationSettings, cacheDirectory))
         {
             var context = new PassContext(calibration, diagnostics);
             var timer = Stopwatch.StartNew();
@@ -109,8 +134,23 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         ModelMetadata.Set(model, "optimizer.config_sha256", configHash);
     }
 
-    private static string ConfigHash(string? configPath) =>
-        Convert.ToHexStringLower(SHA256.HashData(configPath is null ? Encoding.UTF8.GetBytes("defaults") : File.ReadAllBytes(configPath)));
+    // Hashes what the user wrote (every layer's bytes and the overrides), so two builds with the same settings stamp
+    // the same value and any change to them shows.
+    private static string ConfigHash(CompressionConfig config, IReadOnlyList<string> overrides)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in config.SourceFiles)
+        {
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+
+        foreach (var assignment in overrides)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(assignment + "\n"));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     private static string? CalibrationDirectory(CompressionRequest request, CompressionConfig config, string modelPath)
     {

@@ -15,6 +15,8 @@ public sealed class CompressModelArgumentsTests
         task.Calibration = Path.Combine(folder.Root, "models", "calibration") + Path.DirectorySeparatorChar;
         task.OutputName = "classifier";
         task.Verbose = true;
+        task.BudgetsAsWarnings = true;
+        task.ManifestEntries = Path.Combine(folder.OutputDirectory, "net.manifest.tsv");
 
         Assert.IsTrue(task.Execute(), engine.Transcript());
 
@@ -29,7 +31,9 @@ public sealed class CompressModelArgumentsTests
             "--output-dir", Quoted(folder.OutputDirectory),
             "--output-name", "classifier",
             "--outputs-list", Quoted(folder.OutputsList),
+            "--manifest-entries", Quoted(task.ManifestEntries),
             "--verbose",
+            "--budgets-as-warnings",
         };
         CollectionAssert.AreEqual(expected, Lines(task.ResponseFileText));
     }

@@ -103,13 +103,15 @@ public sealed class CompressModelDiagnosticsTests
         using var folder = new TaskFolder();
         var engine = new RecordingBuildEngine();
         var summary = "net.onnx -> /abs/obj/net.cpu-int8.onnx  (4.1 MB -> 1.1 MB, cosine 0.9993 on 32 samples, 2.3 s)";
-        var task = folder.NewTask(engine).Stdout(summary).Stdout("  quantized 5 Conv, 2 Gemm").Stderr("loading model");
+        var report = "  report: /abs/obj/net.cpu-int8.report.json, /abs/obj/net.cpu-int8.report.md";
+        var task = folder.NewTask(engine).Stdout(summary).Stdout(report).Stdout("  quantized 5 Conv, 2 Gemm").Stderr("Unhandled failure detail");
 
         Assert.IsTrue(task.Execute(), engine.Transcript());
 
         Assert.AreEqual(MessageImportance.High, ImportanceOf(engine, summary));
-        Assert.AreEqual(MessageImportance.Normal, ImportanceOf(engine, "  quantized 5 Conv, 2 Gemm"));
-        Assert.AreEqual(MessageImportance.Normal, ImportanceOf(engine, "loading model"));
+        Assert.AreEqual(MessageImportance.Low, ImportanceOf(engine, report));
+        Assert.AreEqual(MessageImportance.Low, ImportanceOf(engine, "  quantized 5 Conv, 2 Gemm"));
+        Assert.AreEqual(MessageImportance.Normal, ImportanceOf(engine, "Unhandled failure detail"), "stderr text is a failure's detail: shown at normal verbosity");
     }
 
     private static MessageImportance ImportanceOf(RecordingBuildEngine engine, string text) =>

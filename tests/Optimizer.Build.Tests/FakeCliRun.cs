@@ -47,7 +47,15 @@ internal sealed class FakeCliRun : CompressModel
 
         if (ExitCodeToReturn == 0 && WriteOutputsList)
         {
-            File.WriteAllText(OutputsList, Path.Combine(OutputDirectory, "net.cpu-int8.onnx") + "\n");
+            var model = Path.Combine(OutputDirectory, "net.cpu-int8.onnx");
+            File.WriteAllText(OutputsList, model + "\n");
+            if (ManifestEntries is not null)
+            {
+                // What the real CLI leaves beside the list: the model, its report and the manifest entry describing it.
+                File.WriteAllText(model, "int8 model");
+                File.WriteAllText(Path.Combine(OutputDirectory, "net.cpu-int8.report.json"), "{}");
+                File.WriteAllText(ManifestEntries, $"# optimizer manifest entries v1\ncpu-int8\tCPUExecutionProvider\t{model}\t10\tab12\t0.999\t0.98\n");
+            }
         }
 
         return ExitCodeToReturn;

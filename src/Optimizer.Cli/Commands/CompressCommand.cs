@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Optimizer.Core;
 using Optimizer.Core.Onnx;
+using Optimizer.Core.Reports;
 
 namespace Optimizer.Cli.Commands;
 
@@ -16,18 +17,21 @@ internal static class CompressCommand
                           "Default: the configuration's profiles, else cpu-int8 and gpu-fp16.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var config = new Option<string?>("--config", "-c") { Description = "compression.yaml to use instead of the one found next to the model." };
+        var config = ConfigOptions.ConfigFile();
+        var overrides = ConfigOptions.Overrides();
         var calibration = new Option<string?>("--calibration") { Description = "Folder of calibration samples (.npy or .pb)." };
         var outputPath = new Option<string?>("--output", "-o") { Description = "Output model file (one profile only)." };
         var outputDir = new Option<string?>("--output-dir") { Description = "Folder for <name>.<profile>.onnx outputs and their reports." };
         var outputName = new Option<string?>("--output-name") { Description = "Base name of output files (default: the model's name)." };
         var report = new Option<string?>("--report") { Description = "JSON report file (one profile only; with --output-dir reports go beside the models)." };
-        var outputsList = new Option<string?>("--outputs-list") { Description = "File to receive the full paths of the models written, one per line." };
+        var outputsList = new Option<string?>("--outputs-list") { Description = "File to receive the full paths of the files written (models and their external data), one per line." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print progress and what each pass did." };
+        var budgetsAsWarnings = new Option<bool>("--budgets-as-warnings") { Description = "Report broken budgets as warnings and write the models anyway (exploratory builds)." };
+        var manifestEntries = new Option<string?>("--manifest-entries") { Description = "File to receive one tab-separated line per model written (profile, provider, path, bytes, sha256, cosine, top-1), for the MSBuild task's optimized-models.json." };
 
         var command = new Command("compress", "Prune, quantize or convert a model for each profile, verify it against the original and write it.")
         {
-            model, profiles, config, calibration, outputPath, outputDir, outputName, report, outputsList, verbose,
+            model, profiles, config, overrides, calibration, outputPath, outputDir, outputName, report, outputsList, verbose, budgetsAsWarnings, manifestEntries,
         };
         command.SetAction(result => CommandLine.Guarded(error, () =>
         {
@@ -37,11 +41,13 @@ internal static class CompressCommand
                 ModelPath = result.GetRequiredValue(model),
                 Profiles = result.GetValue(profiles) ?? [],
                 ConfigPath = result.GetValue(config),
+                ConfigOverrides = result.GetValue(overrides) ?? [],
                 CalibrationDirectory = result.GetValue(calibration),
                 OutputPath = result.GetValue(outputPath),
                 OutputDirectory = result.GetValue(outputDir),
                 OutputName = result.GetValue(outputName),
                 ReportPath = result.GetValue(report),
+                BudgetsAsWarnings = result.GetValue(budgetsAsWarnings),
             };
 
             var outcomes = new Pipeline(sink).Run(request);
@@ -50,14 +56,21 @@ internal static class CompressCommand
                 output.WriteLine(SummaryLine.Format(outcome));
                 if (outcome.ReportPath is not null)
                 {
-                    sink.Detail($"report: {outcome.ReportPath}");
+                    // Indented, so the MSBuild task shows it at detailed verbosity only, under its summary line.
+                    output.WriteLine($"  report: {outcome.ReportPath}, {MarkdownReport.PathFor(outcome.ReportPath)}");
                 }
             }
 
             if (result.GetValue(outputsList) is { } listPath)
             {
-                var lines = string.Join('\n', outcomes.Select(o => o.OutputPath)) + "\n";
+                // A model saved with external data is two files; MSBuild must copy and clean both.
+                var lines = string.Join('\n', outcomes.SelectMany(o => ModelFile.SavedFiles(o.OutputPath))) + "\n";
                 AtomicFile.Write(Path.GetFullPath(listPath), stream => stream.Write(System.Text.Encoding.UTF8.GetBytes(lines)));
+            }
+
+            if (result.GetValue(manifestEntries) is { } entriesPath)
+            {
+                ManifestEntries.Write(outcomes, entriesPath);
             }
 
             return 0;

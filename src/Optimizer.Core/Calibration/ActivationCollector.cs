@@ -8,8 +8,8 @@ namespace Optimizer.Core.Calibration;
 
 /// <summary>
 /// Runs the float model in ONNX Runtime on every calibration sample with the requested intermediate tensors exposed
-/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. Only one sample's
-/// activations are alive at a time, so memory does not grow with the number of samples.
+/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. At most two samples'
+/// activations are alive at a time (one observed while the next runs), so memory does not grow with the number of samples.
 /// </summary>
 public static class ActivationCollector
 {
@@ -31,27 +31,36 @@ public static class ActivationCollector
         var fromRuns = tensors.Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
 
         using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
+        Task? observing = null;
         foreach (var sample in calibration.Samples)
         {
-            // Graph inputs are read from the sample itself: ONNX Runtime cannot return an input as an output.
-            foreach (var name in fromInputs)
-            {
-                if (sample.Inputs.FirstOrDefault(i => i.Name == name) is { Data: float[] data })
-                {
-                    estimator.Observe(name, data);
-                }
-            }
+            var results = session?.Run(sample, fromRuns) ?? [];
+            // Histograms of one sample are filled on another core while ORT runs the next sample (ORT runs on one
+            // thread here), so estimation costs no wall time until it outgrows inference; one observer at a time
+            // keeps the estimator single-threaded and the order of observations fixed.
+            observing?.GetAwaiter().GetResult();
+            observing = Task.Run(() => Observe(estimator, sample, fromInputs, results));
+        }
 
-            if (session is not null)
+        observing?.GetAwaiter().GetResult();
+        return estimator.Ranges();
+    }
+
+    private static void Observe(IRangeEstimator estimator, CalibrationSample sample, List<string> fromInputs, IReadOnlyList<TensorResult> results)
+    {
+        // Graph inputs are read from the sample itself: ONNX Runtime cannot return an input as an output.
+        foreach (var name in fromInputs)
+        {
+            if (sample.Inputs.FirstOrDefault(i => i.Name == name) is { Data: float[] data })
             {
-                foreach (var result in session.Run(sample, fromRuns))
-                {
-                    estimator.Observe(result.Name, result.Values);
-                }
+                estimator.Observe(name, data);
             }
         }
 
-        return estimator.Ranges();
+        foreach (var result in results)
+        {
+            estimator.Observe(result.Name, result.Values);
+        }
     }
 
     /// <summary>

@@ -10,7 +10,7 @@ internal static class CalibrationDataFiles
     /// <summary>Characters that some file system forbids in a file name; input names like <c>images:0</c> or <c>x/y</c> contain them.</summary>
     private static readonly char[] UnsafeNameCharacters = ['/', '\\', ':', '*', '?', '"', '<', '>', '|'];
 
-    /// <summary>The .npy and .pb files directly in <paramref name="directory"/>, hidden files skipped, in ordinal order of name.</summary>
+    /// <summary>The .npy, .pb and image files directly in <paramref name="directory"/>, hidden files skipped, in ordinal order of name.</summary>
     public static List<string> DataFiles(string directory) =>
         Directory.EnumerateFiles(directory)
             .Where(f => IsVisible(f) && IsDataFile(f))
@@ -83,7 +83,10 @@ internal static class CalibrationDataFiles
 
     private static bool IsNpy(string path) => Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase);
 
-    private static bool IsDataFile(string path) => IsNpy(path) || Path.GetExtension(path).Equals(".pb", StringComparison.OrdinalIgnoreCase);
+    private static bool IsDataFile(string path) => IsNpy(path) || IsImage(path) || Path.GetExtension(path).Equals(".pb", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for image files, which are decoded and preprocessed instead of read as tensors.</summary>
+    public static bool IsImage(string path) => Images.ImageTensorReader.Extensions.Contains(Path.GetExtension(path));
 
     // Dot-files and dot-folders are editor, VCS or OS litter (.DS_Store, .git), never samples.
     private static bool IsVisible(string path) => !Path.GetFileName(path).StartsWith('.');

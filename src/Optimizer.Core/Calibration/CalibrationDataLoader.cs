@@ -1,3 +1,5 @@
+using Optimizer.Core.Calibration.Images;
+using Optimizer.Core.Config;
 using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx.Proto;
 
@@ -7,7 +9,8 @@ namespace Optimizer.Core.Calibration;
 /// Loads the calibration samples for a model from a folder, or generates random ones when no folder is given.
 /// Two layouts are accepted:
 /// <list type="bullet">
-/// <item>one <c>.npy</c> or <c>.pb</c> file per sample directly in the folder, for models with exactly one input;</item>
+/// <item>one <c>.npy</c>, <c>.pb</c> or image file per sample directly in the folder, for models with exactly one input
+/// (images are decoded and preprocessed as <c>calibration.images</c> says);</item>
 /// <item>one sub-folder per sample holding one file per input, named <c>&lt;input name&gt;.npy</c> or <c>.pb</c>.</item>
 /// </list>
 /// Samples are taken in ordinal order of file or folder name, so every machine calibrates on the same ones.
@@ -21,7 +24,7 @@ public static class CalibrationDataLoader
     /// Throws <see cref="ErrorCodes.CalibrationUnreadable"/> for a missing or empty folder or an unreadable file, and
     /// <see cref="ErrorCodes.CalibrationMismatch"/> for data that does not fit the model, naming the file.
     /// </summary>
-    public static CalibrationSet Load(ModelProto model, string? directory, int maxSamples, IDiagnosticSink sink, int seed = 0)
+    public static CalibrationSet Load(ModelProto model, string? directory, int maxSamples, IDiagnosticSink sink, int seed = 0, ImageSettings? images = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sink);
@@ -38,7 +41,7 @@ public static class CalibrationDataLoader
 
         return directory is null
             ? Synthetic(inputs, maxSamples, sink, seed)
-            : FromFolder(inputs, Path.GetFullPath(directory), maxSamples, sink);
+            : FromFolder(inputs, Path.GetFullPath(directory), maxSamples, sink, images);
     }
 
     private static CalibrationSet Synthetic(IReadOnlyList<ModelInput> inputs, int maxSamples, IDiagnosticSink sink, int seed)
@@ -51,7 +54,7 @@ public static class CalibrationDataLoader
         return new CalibrationSet(samples, IsSynthetic: true, Source: null);
     }
 
-    private static CalibrationSet FromFolder(IReadOnlyList<ModelInput> inputs, string directory, int maxSamples, IDiagnosticSink sink)
+    private static CalibrationSet FromFolder(IReadOnlyList<ModelInput> inputs, string directory, int maxSamples, IDiagnosticSink sink, ImageSettings? images)
     {
         if (!Directory.Exists(directory))
         {
@@ -64,7 +67,7 @@ public static class CalibrationDataLoader
         if (files.Count == 0 && folders.Count == 0)
         {
             throw new OptimizerException(ErrorCodes.CalibrationUnreadable,
-                $"Calibration folder '{directory}' is empty: it holds no .npy or .pb files and no sample sub-folders.", directory);
+                $"Calibration folder '{directory}' is empty: it holds no .npy, .pb or image files and no sample sub-folders.", directory);
         }
 
         if (files.Count > 0 && folders.Count > 0)
@@ -78,7 +81,7 @@ public static class CalibrationDataLoader
         var validator = new CalibrationDataValidator(sink);
         var total = files.Count > 0 ? files.Count : folders.Count;
         var samples = files.Count > 0
-            ? files.Take(maxSamples).Select(file => FromFile(file, inputs, directory, validator)).ToList()
+            ? FromFiles(files.Take(maxSamples).ToList(), inputs, directory, validator, images)
             : folders.Take(maxSamples).Select(folder => FromSampleFolder(folder, inputs, validator, sink)).ToList();
 
         sink.Detail($"Calibration: {samples.Count} of {total} samples from '{directory}' " +
@@ -86,7 +89,25 @@ public static class CalibrationDataLoader
         return new CalibrationSet(samples, IsSynthetic: false, Source: directory);
     }
 
-    private static CalibrationSample FromFile(string file, IReadOnlyList<ModelInput> inputs, string directory, CalibrationDataValidator validator)
+    private static List<CalibrationSample> FromFiles(
+        List<string> files, IReadOnlyList<ModelInput> inputs, string directory, CalibrationDataValidator validator, ImageSettings? images)
+    {
+        // Resolved once, from the first image: every image of the folder is preprocessed the same way.
+        ImagePreprocessing? preprocessing = null;
+        return files.Select(file =>
+        {
+            RequireSingleInput(inputs, directory);
+            if (!CalibrationDataFiles.IsImage(file))
+            {
+                return new CalibrationSample(Path.GetFileName(file), [validator.Check(CalibrationDataFiles.Read(file), inputs[0], file)]);
+            }
+
+            preprocessing ??= ImagePreprocessingResolver.Resolve(images, inputs[0], file);
+            return new CalibrationSample(Path.GetFileName(file), [validator.Check(ImageTensorReader.Read(file, inputs[0].Name, preprocessing), inputs[0], file)]);
+        }).ToList();
+    }
+
+    private static void RequireSingleInput(IReadOnlyList<ModelInput> inputs, string directory)
     {
         if (inputs.Count != 1)
         {
@@ -96,8 +117,6 @@ public static class CalibrationDataLoader
                 $"but this model has {inputs.Count}: {names}. Put each sample in its own sub-folder with one file per input, " +
                 $"e.g. sample0/{CalibrationDataFiles.FileSafeName(inputs.FirstOrDefault()?.Name ?? "input")}.npy.", directory);
         }
-
-        return new CalibrationSample(Path.GetFileName(file), [validator.Check(CalibrationDataFiles.Read(file), inputs[0], file)]);
     }
 
     private static CalibrationSample FromSampleFolder(string folder, IReadOnlyList<ModelInput> inputs, CalibrationDataValidator validator, IDiagnosticSink sink)

@@ -9,8 +9,11 @@ public sealed record SourceLocation(string File, int Line, int Column);
 /// </summary>
 public sealed record CompressionConfig
 {
-    /// <summary>The YAML file this was read from, or null for the built-in defaults.</summary>
+    /// <summary>The most specific YAML file this was read from, or null for the built-in defaults.</summary>
     public string? SourceFile { get; init; }
+
+    /// <summary>Every YAML layer, least specific first (folder-wide compression.yaml, then net.compression.yaml).</summary>
+    public IReadOnlyList<string> SourceFiles { get; init; } = [];
 
     /// <summary>Where calibration data comes from and how much of it to use.</summary>
     public CalibrationSettings Calibration { get; init; } = new();
@@ -20,6 +23,9 @@ public sealed record CompressionConfig
 
     /// <summary>Limits that fail the build when broken, for every profile unless a profile overrides them.</summary>
     public BudgetSettings Budgets { get; init; } = new();
+
+    /// <summary>The root <c>pruning:</c> section, run first in every profile; null when pruning is not configured.</summary>
+    public PruningSettings? Pruning { get; init; }
 
     /// <summary>The defaults used when a model has no configuration file.</summary>
     public static CompressionConfig Default { get; } = new();
@@ -34,8 +40,11 @@ public sealed record CalibrationSettings
     /// <summary>How many samples to use at most (the first N in name order).</summary>
     public int Samples { get; init; } = 32;
 
-    /// <summary>How activation ranges are estimated: <c>minmax</c> or <c>percentile</c>.</summary>
+    /// <summary>How activation ranges are estimated: <c>minmax</c>, <c>percentile</c>, <c>entropy</c> (KL divergence) or <c>mse</c>.</summary>
     public string Method { get; init; } = "minmax";
+
+    /// <summary>How image files in the calibration folder become tensors, or null for the values derived from the model.</summary>
+    public ImageSettings? Images { get; init; }
 
     /// <summary>For <c>percentile</c>: the percentile of |value| that becomes the range limit (e.g. 99.99).</summary>
     public double Percentile { get; init; } = 99.999;
@@ -56,6 +65,18 @@ public sealed record BudgetSettings
     /// <summary>Where <see cref="MaxSizeBytes"/> was set.</summary>
     public SourceLocation? MaxSizeAt { get; init; }
 
+    /// <summary>Maximum share of samples (0 to 1) whose top-1 class differs between original and optimized outputs.</summary>
+    public double? MaxTop1Disagreement { get; init; }
+
+    /// <summary>Where <see cref="MaxTop1Disagreement"/> was set.</summary>
+    public SourceLocation? MaxTop1DisagreementAt { get; init; }
+
+    /// <summary>Maximum optimized / original latency ratio, measured with ONNX Runtime on the build machine.</summary>
+    public double? MaxLatencyRatio { get; init; }
+
+    /// <summary>Where <see cref="MaxLatencyRatio"/> was set.</summary>
+    public SourceLocation? MaxLatencyRatioAt { get; init; }
+
     /// <summary>This budget with every limit <paramref name="overrides"/> sets replacing ours.</summary>
     public BudgetSettings OverriddenBy(BudgetSettings? overrides) => overrides is null ? this : new BudgetSettings
     {
@@ -63,6 +84,10 @@ public sealed record BudgetSettings
         MinCosineAt = overrides.MinCosine is null ? MinCosineAt : overrides.MinCosineAt,
         MaxSizeBytes = overrides.MaxSizeBytes ?? MaxSizeBytes,
         MaxSizeAt = overrides.MaxSizeBytes is null ? MaxSizeAt : overrides.MaxSizeAt,
+        MaxTop1Disagreement = overrides.MaxTop1Disagreement ?? MaxTop1Disagreement,
+        MaxTop1DisagreementAt = overrides.MaxTop1Disagreement is null ? MaxTop1DisagreementAt : overrides.MaxTop1DisagreementAt,
+        MaxLatencyRatio = overrides.MaxLatencyRatio ?? MaxLatencyRatio,
+        MaxLatencyRatioAt = overrides.MaxLatencyRatio is null ? MaxLatencyRatioAt : overrides.MaxLatencyRatioAt,
     };
 }
 
@@ -86,6 +111,49 @@ public sealed record ProfileSettings
 
     /// <summary>Budgets for this profile only.</summary>
     public BudgetSettings? Budgets { get; init; }
+
+    /// <summary>The profile's <c>pruning:</c> overrides of the root section (pruning runs for this profile even without a root section).</summary>
+    public PruningSettings? Pruning { get; init; }
+}
+
+/// <summary>The <c>pruning:</c> keys (root or per profile); unset keys fall back to the root section, then to the defaults.</summary>
+public sealed record PruningSettings
+{
+    /// <summary>The largest sparsity accepted: every layer must keep some weights.</summary>
+    public const double MaxSparsity = 0.95;
+
+    /// <summary><c>magnitude</c> (zero the smallest weights) or <c>channel</c> (remove whole channels).</summary>
+    public string? Method { get; init; }
+
+    /// <summary>Fraction of weights (magnitude) or of prunable channels (channel) to remove, 0 to 0.95.</summary>
+    public double? Sparsity { get; init; }
+
+    /// <summary>Channel importance: <c>l1</c>, <c>l2</c> or <c>apoz</c>.</summary>
+    public string? Criterion { get; init; }
+
+    /// <summary>How channel ratios are spread: <c>uniform</c> or <c>sensitivity</c>.</summary>
+    public string? Schedule { get; init; }
+
+    /// <summary>Magnitude threshold per tensor (<c>layer</c>) or over all weights (<c>global</c>).</summary>
+    public string? Scope { get; init; }
+
+    /// <summary>Node or weight names (or globs) never pruned.</summary>
+    public IReadOnlyList<string>? Exclude { get; init; }
+
+    /// <summary>Refit the layers that lost input channels on calibration data.</summary>
+    public bool? Reconstruction { get; init; }
+
+    /// <summary>These settings with every key <paramref name="overrides"/> sets replacing ours.</summary>
+    public PruningSettings OverriddenBy(PruningSettings? overrides) => overrides is null ? this : new PruningSettings
+    {
+        Method = overrides.Method ?? Method,
+        Sparsity = overrides.Sparsity ?? Sparsity,
+        Criterion = overrides.Criterion ?? Criterion,
+        Schedule = overrides.Schedule ?? Schedule,
+        Scope = overrides.Scope ?? Scope,
+        Exclude = overrides.Exclude ?? Exclude,
+        Reconstruction = overrides.Reconstruction ?? Reconstruction,
+    };
 }
 
 /// <summary>The <c>quantization:</c> keys of a profile.</summary>
@@ -94,8 +162,23 @@ public sealed record QuantizationSettings
     /// <summary>Per-channel weight scales (more accurate) instead of one scale per tensor.</summary>
     public bool? PerChannel { get; init; }
 
-    /// <summary>Activation element type: <c>uint8</c> (fused by ORT's CPU provider) or <c>int8</c>.</summary>
+    /// <summary>Activation element type: <c>uint8</c> (fused by ORT's CPU provider), <c>int8</c> or <c>int8_symmetric</c>.</summary>
     public string? Activations { get; init; }
+
+    /// <summary><c>static</c> (calibrated QDQ), <c>dynamic</c> (activations quantized at run time) or <c>weight_only_int4</c>.</summary>
+    public string? Mode { get; init; }
+
+    /// <summary>Shift quantized layers' biases by their mean output error on calibration data (default true).</summary>
+    public bool? BiasCorrection { get; init; }
+
+    /// <summary>7-bit weights for CPUs without VNNI (default false).</summary>
+    public bool? ReduceRange { get; init; }
+
+    /// <summary>For <c>weight_only_int4</c>: weights per block along the inner dimension (16, 32, 64, 128 or 256).</summary>
+    public int? BlockSize { get; init; }
+
+    /// <summary>For <c>weight_only_int4</c>: symmetric blocks without zero points (default false).</summary>
+    public bool? Int4Symmetric { get; init; }
 
     /// <summary>Op types never quantized.</summary>
     public IReadOnlyList<string> ExcludeOps { get; init; } = [];
@@ -115,4 +198,13 @@ public sealed record Float16Settings
 
     /// <summary>Node names kept in float32.</summary>
     public IReadOnlyList<string> BlockNodes { get; init; } = [];
+
+    /// <summary>The 16-bit format: <c>float16</c> (default) or <c>bfloat16</c>.</summary>
+    public string? Precision { get; init; }
+
+    /// <summary>Keep nodes whose values exceed the format's range on calibration data in float32 (default true).</summary>
+    public bool? ProtectOverflow { get; init; }
+
+    /// <summary>Relative rounding error up to which weights read only by float32 nodes are still stored in 16 bits (default: the format's unit roundoff; 0 keeps them exact).</summary>
+    public double? KeptWeightTolerance { get; init; }
 }

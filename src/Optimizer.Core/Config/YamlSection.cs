@@ -10,17 +10,21 @@ namespace Optimizer.Core.Config;
 /// </summary>
 internal sealed class YamlSection
 {
+    private readonly NodeOrigins _origins;
     private readonly YamlMappingNode _node;
 
-    public YamlSection(string file, YamlMappingNode node, string path)
+    public YamlSection(NodeOrigins origins, YamlMappingNode node, string path)
     {
-        File = file;
+        _origins = origins;
         _node = node;
         Path = path;
     }
 
-    /// <summary>The YAML file.</summary>
-    public string File { get; }
+    /// <summary>The file this section was written in (with layered files, the most specific one that has it).</summary>
+    public string File => _origins.FileOf(_node);
+
+    /// <summary>The underlying mapping, for merges that work on whole subtrees.</summary>
+    public YamlMappingNode Node => _node;
 
     /// <summary>Dotted path of this section for messages, e.g. <c>profiles.cpu-int8</c>.</summary>
     public string Path { get; }
@@ -35,6 +39,7 @@ internal sealed class YamlSection
     /// <summary>Fails on the first key that is not in <paramref name="allowed"/>, suggesting the closest allowed key.</summary>
     public void AllowOnly(params string[] allowed)
     {
+        AllowedKeysRecorder.Record(Path, allowed);
         foreach (var key in _node.Children.Keys)
         {
             var name = (key as YamlScalarNode)?.Value;
@@ -57,7 +62,7 @@ internal sealed class YamlSection
     public YamlSection? Section(string key) => Value(key) switch
     {
         null => null,
-        YamlMappingNode mapping => new YamlSection(File, mapping, Qualified(key)),
+        YamlMappingNode mapping => new YamlSection(_origins, mapping, Qualified(key)),
         YamlScalarNode { Value: null or "" } => null,
         var other => throw Error(ErrorCodes.ConfigInvalidValue, other, $"'{Qualified(key)}' must be a mapping of keys to values."),
     };
@@ -122,6 +127,21 @@ internal sealed class YamlSection
         return value;
     }
 
+    /// <summary>A list of numbers, each between <paramref name="min"/> and <paramref name="max"/> (a single number is a list of one).</summary>
+    public IReadOnlyList<double>? Numbers(string key, double min, double max)
+    {
+        if (!Has(key))
+        {
+            return null;
+        }
+
+        var items = Value(key) is YamlSequenceNode sequence ? sequence.Children : [Value(key)!];
+        return items.Select(item => item is YamlScalarNode { Value: { } text }
+                && double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw Error(ErrorCodes.ConfigInvalidValue, item, $"Items of '{Qualified(key)}' must be numbers from {min} to {max}.")).ToList();
+    }
+
     /// <summary>A fraction written as <c>0.99</c> or <c>99%</c>, between 0 and 1.</summary>
     public double? Fraction(string key)
     {
@@ -166,15 +186,39 @@ internal sealed class YamlSection
         var other => throw Error(ErrorCodes.ConfigInvalidValue, other, $"'{Qualified(key)}' must be a list, e.g. [Conv, Gemm]."),
     };
 
+    /// <summary>
+    /// The absolute path a path-valued key names, resolved against the folder of the file the value was written in
+    /// (so a folder-wide compression.yaml and a per-model file can each use paths relative to themselves).
+    /// </summary>
+    public string? FullPath(string key)
+    {
+        var text = String(key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        var origin = _origins.FileOf(Value(key)!);
+        var directory = _origins.HasPositions(origin) ? System.IO.Path.GetDirectoryName(origin) ?? "." : Environment.CurrentDirectory;
+        return System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, text)));
+    }
+
     public OptimizerException Error(string code, YamlNode at, string message)
     {
         var location = At(at);
-        return new OptimizerException(code, message, File, location.Line, location.Column);
+        return new OptimizerException(code, message, location.File, location.Line, location.Column);
     }
+
+    /// <summary>An error located at the value of <paramref name="key"/> (or at this section when the key is absent).</summary>
+    public OptimizerException ErrorAt(string key, string code, string message) => Error(code, Value(key) ?? _node, message);
 
     private YamlNode? Value(string key) => _node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
 
     private string Qualified(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
-    private SourceLocation At(YamlNode node) => new(File, (int)node.Start.Line, (int)node.Start.Column);
+    private SourceLocation At(YamlNode node)
+    {
+        var file = _origins.FileOf(node);
+        return _origins.HasPositions(file) ? new(file, (int)node.Start.Line, (int)node.Start.Column) : new(file, 0, 0);
+    }
 }

@@ -31,6 +31,9 @@ public static class ProfileResolver
         }
 
         var settings = declared ?? new ProfileSettings { Name = name, Extends = name };
-        return new ResolvedProfile(name, BuiltInProfiles.Get(settings.Extends), settings, config.Budgets.OverriddenBy(settings.Budgets));
+        return new ResolvedProfile(name, BuiltInProfiles.Get(settings.Extends), settings, config.Budgets.OverriddenBy(settings.Budgets))
+        {
+            Pruning = config.Pruning?.OverriddenBy(settings.Pruning) ?? settings.Pruning,
+        };
     }
 }

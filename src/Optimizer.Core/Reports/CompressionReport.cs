@@ -50,6 +50,18 @@ public sealed record CompressionReport
     /// <summary>Original vs optimized outputs on the verification samples.</summary>
     public required FidelityReport Fidelity { get; init; }
 
+    /// <summary>
+    /// How <see cref="Fidelity"/> was measured: by running the optimized model in ONNX Runtime on CPU, or (GPU float16
+    /// and bfloat16 profiles) on a float32 emulation of its reduced precision, since no GPU is at hand.
+    /// </summary>
+    public VerificationPath Verification { get; init; } = VerificationPath.OnnxRuntimeCpu;
+
+    /// <summary>Original vs optimized latency on the build machine, or null when there was no sample to time.</summary>
+    public LatencyReport? Latency { get; init; }
+
+    /// <summary>Every configured budget with its measured value, passed or not.</summary>
+    public IReadOnlyList<BudgetResult> Budgets { get; init; } = [];
+
     /// <summary>Wall time for this profile, calibration included.</summary>
     public required double Seconds { get; init; }
 }

@@ -15,13 +15,21 @@ namespace Optimizer.Core.Runtime;
 /// </summary>
 public sealed class ModelSession : IDisposable
 {
+    /// <summary>
+    /// Models holding at least this many weight bytes reach ORT as a temporary file with external data rather than as
+    /// serialized bytes (<see cref="SessionModelFile"/>); <see cref="ModelFile.ExternalDataAboveVariable"/> lowers it.
+    /// </summary>
+    public const long FileAbove = 64L * 1024 * 1024;
+
     private readonly InferenceSession _session;
     private readonly string _description;
+    private readonly SessionModelFile? _file;
 
-    private ModelSession(InferenceSession session, string description)
+    private ModelSession(InferenceSession session, string description, SessionModelFile? file)
     {
         _session = session;
         _description = description;
+        _file = file;
     }
 
     /// <summary>The model's output names, in graph order.</summary>
@@ -31,7 +39,11 @@ public sealed class ModelSession : IDisposable
     /// Creates a session. <paramref name="optimizedModelPath"/>, when set, makes ORT save the graph it will actually
     /// execute (after its fusions), which is how tests prove that QDQ pairs became integer kernels.
     /// </summary>
-    public static ModelSession Create(ModelProto model, string description, string? optimizedModelPath = null, int threads = 0)
+    public static ModelSession Create(ModelProto model, string description, string? optimizedModelPath = null, int threads = 0) =>
+        Create(model, description, optimizedModelPath, threads, Math.Min(FileAbove, ModelFile.ExternalDataAbove));
+
+    /// <summary>Creates a session, handing ORT a file with external data when the model holds <paramref name="fileAbove"/> weight bytes or more.</summary>
+    internal static ModelSession Create(ModelProto model, string description, string? optimizedModelPath, int threads, long fileAbove)
     {
         var options = new SessionOptions
         {
@@ -48,12 +60,15 @@ public sealed class ModelSession : IDisposable
             options.OptimizedModelFilePath = optimizedModelPath;
         }
 
+        var file = ExternalData.RawBytes(model) >= fileAbove ? SessionModelFile.Write(model) : null;
         try
         {
-            return new ModelSession(new InferenceSession(ModelFile.ToBytes(model), options), description);
+            var session = file is null ? new InferenceSession(ModelFile.ToBytes(model), options) : new InferenceSession(file.ModelPath, options);
+            return new ModelSession(session, description, file);
         }
         catch (OnnxRuntimeException ex)
         {
+            file?.Dispose();
             throw new OptimizerException(ErrorCodes.RuntimeFailure, $"ONNX Runtime could not load the {description}: {ex.Message}", inner: ex);
         }
         finally
@@ -86,8 +101,16 @@ public sealed class ModelSession : IDisposable
         }
     }
 
+    /// <summary>True when ORT loaded the model from a temporary file with external data rather than from bytes.</summary>
+    public bool LoadedFromFile => _file is not null;
+
     /// <inheritdoc/>
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        // The session first: it may map the temporary files, which cannot be deleted on every OS while mapped.
+        _session.Dispose();
+        _file?.Dispose();
+    }
 
     // Dispatch on the declared element type, not the array's runtime type: the CLR lets a byte[] pass as sbyte[]
     // (and back), so pattern matching would hand int8 data to ORT as uint8.

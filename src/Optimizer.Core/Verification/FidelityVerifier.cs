@@ -18,9 +18,32 @@ public static class FidelityVerifier
     }
 
     /// <summary>Compares every output of <paramref name="optimized"/> with <paramref name="reference"/> (one entry per sample).</summary>
-    public static FidelityReport Verify(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples)
+    public static FidelityReport Verify(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples) =>
+        Compare(reference, optimized, samples, "optimized model");
+
+    /// <summary>
+    /// Compares like <see cref="Verify(IReadOnlyList{IReadOnlyList{TensorResult}}, ModelProto, IReadOnlyList{CalibrationSample})"/>,
+    /// along <paramref name="path"/>: for the emulation paths the numbers come from <see cref="ReducedPrecisionEmulation"/>,
+    /// and a float16 model must also load and run one sample in ORT's CPU provider.
+    /// </summary>
+    public static FidelityReport Verify(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples, VerificationPath path)
     {
-        using var session = ModelSession.Create(optimized, "optimized model");
+        if (path == VerificationPath.OnnxRuntimeCpu)
+        {
+            return Verify(reference, optimized, samples);
+        }
+
+        if (path == VerificationPath.Float16Emulation)
+        {
+            ReducedPrecisionRuntimeCheck.LoadAndRun(optimized, samples);
+        }
+
+        return Compare(reference, ReducedPrecisionEmulation.Create(optimized), samples, "float32 emulation of the optimized model");
+    }
+
+    private static FidelityReport Compare(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples, string description)
+    {
+        using var session = ModelSession.Create(optimized, description);
         if (reference.Count == 0)
         {
             return new FidelityReport([], 0);

@@ -117,15 +117,16 @@ public sealed class ConfigLoaderTests
     }
 
     [TestMethod]
-    public void Find_PerModelFileWinsOverFolderFile()
+    public void FindLayers_FolderFileThenPerModelFile_ExplicitReplacesBoth()
     {
         var directory = Directory.CreateTempSubdirectory().FullName;
         System.IO.File.WriteAllText(Path.Combine(directory, "compression.yaml"), "version: 1\n");
         var model = Path.Combine(directory, "net.onnx");
 
-        Assert.AreEqual(Path.Combine(directory, "compression.yaml"), ConfigLocator.Find(model, null));
+        CollectionAssert.AreEqual(new[] { Path.Combine(directory, "compression.yaml") }, ConfigLocator.FindLayers(model, null).ToArray());
         System.IO.File.WriteAllText(Path.Combine(directory, "net.compression.yaml"), "version: 1\n");
-        Assert.AreEqual(Path.Combine(directory, "net.compression.yaml"), ConfigLocator.Find(model, null));
-        Assert.AreEqual("/x/explicit.yaml", ConfigLocator.Find(model, "/x/explicit.yaml"));
+        CollectionAssert.AreEqual(new[] { Path.Combine(directory, "compression.yaml"), Path.Combine(directory, "net.compression.yaml") },
+            ConfigLocator.FindLayers(model, null).ToArray());
+        CollectionAssert.AreEqual(new[] { "/x/explicit.yaml" }, ConfigLocator.FindLayers(model, "/x/explicit.yaml").ToArray());
     }
 }

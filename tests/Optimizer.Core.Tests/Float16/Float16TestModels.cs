@@ -5,48 +5,15 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Tests.Float16;
 
-/// <summary>Small models shaped like the cases the float16 pass must handle: transformer blocks, If-wrapped networks, overflow.</summary>
+/// <summary>Small models shaped like the cases the float16 pass must handle: If-wrapped networks, Loops, overflow, Resize.</summary>
 internal static class Float16TestModels
 {
     public const string Input = "x";
     public const string Output = "y";
 
     /// <summary>
-    /// One pre-norm transformer block on [batch, 8, 32]: LayerNormalization (opset 17), Q/K/V MatMuls, scaled Softmax
-    /// attention, output projection, residual, a decomposed LayerNorm (ReduceMean/Sub/Pow/Sqrt/Div) and an MLP.
-    /// </summary>
-    public static ModelProto TransformerBlock(int dim = 32, int seed = 3)
-    {
-        var random = new Random(seed);
-        var b = new GraphBuilder("transformer", random);
-        b.Graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 8, dim));
-        b.Graph.Output.Add(Nodes.TensorInfo(Output, DataType.Float, "batch", 8, dim));
-
-        var ln = b.Node("LayerNormalization", [Input, b.Weight("ln.gamma", [dim], 0.1f, 1f), b.Weight("ln.beta", [dim], 0.1f)],
-            Attributes.Int("axis", -1), Attributes.Float("epsilon", 1e-5f));
-        var q = b.Linear(ln, dim, dim, "q");
-        var k = b.Linear(ln, dim, dim, "k");
-        var v = b.Linear(ln, dim, dim, "v");
-        var kt = b.Node("Transpose", [k], Attributes.Ints("perm", 0, 2, 1));
-        var scores = b.Node("Mul", [b.Node("MatMul", [q, kt]), b.Scalar("scale", 1f / MathF.Sqrt(dim))]);
-        var attention = b.Node("MatMul", [b.Node("Softmax", [scores], Attributes.Int("axis", -1)), v]);
-        var residual = b.Node("Add", [Input, b.Linear(attention, dim, dim, "o")]);
-
-        // Decomposed LayerNorm, as older exporters write it.
-        var mean = b.Node("ReduceMean", [residual], Attributes.Ints("axes", -1), Attributes.Int("keepdims", 1));
-        var centered = b.Node("Sub", [residual, mean]);
-        var variance = b.Node("ReduceMean", [b.Node("Pow", [centered, b.Scalar("two", 2f)])], Attributes.Ints("axes", -1), Attributes.Int("keepdims", 1));
-        var normalized = b.Node("Div", [centered, b.Node("Sqrt", [b.Node("Add", [variance, b.Scalar("eps", 1e-12f)])])]);
-        var ln2 = b.Node("Add", [b.Node("Mul", [normalized, b.Weight("ln2.gamma", [dim], 0.1f, 1f)]), b.Weight("ln2.beta", [dim], 0.1f)]);
-
-        var hidden = b.Node("Relu", [b.Linear(ln2, dim, dim * 2, "ff1")]);
-        b.Node("Add", [residual, b.Linear(hidden, dim * 2, dim, "ff2")], output: Output);
-        return b.Model(17);
-    }
-
-    /// <summary>
     /// The whole network inside an If: each branch reads the outer weights w1/w2 (outer-scope references) and has
-    /// constants of its own; the then branch has a Max, which the default block list keeps in float32.
+    /// constants of its own; the then branch has a Max (exact in float16) against a branch constant.
     /// </summary>
     public static ModelProto IfWrapped(int seed = 5)
     {
@@ -91,6 +58,22 @@ internal static class Float16TestModels
         return b.Model(13);
     }
 
+    /// <summary>
+    /// Two MatMuls a user keeps in float32 by name: one reads ordinary weights (|w| ~ 0.25), the other weights of
+    /// ~1e-6, below float16's smallest normal (6.1e-5), where it keeps only a few significant bits; a Mul by 1e6
+    /// brings that branch back to the scale of the other.
+    /// </summary>
+    public static ModelProto TinyWeights(int seed = 71)
+    {
+        var b = new GraphBuilder("tiny", new Random(seed));
+        b.Graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 16));
+        b.Graph.Output.Add(Nodes.TensorInfo(Output, DataType.Float, "batch", 16));
+        var normal = b.Node("MatMul", [Input, b.Weight("w.normal", [16, 16], 0.25f)], name: "normal_matmul");
+        var tiny = b.Node("MatMul", [Input, b.Weight("w.tiny", [16, 16], 1e-6f)], name: "tiny_matmul");
+        b.Node("Add", [normal, b.Node("Mul", [tiny, b.Scalar("rescale", 1e6f)])], output: Output);
+        return b.Model(13);
+    }
+
     /// <summary>A Loop carrying a float state h through three steps of tanh(h·W + b), W from the outer graph.</summary>
     public static ModelProto LoopCarried(int seed = 37)
     {
@@ -112,6 +95,35 @@ internal static class Float16TestModels
         body.Graph.Output.Add(Nodes.TensorInfo("h_next", DataType.Float, "batch", 16));
 
         main.Graph.Node.Add(Nodes.Create("Loop", "loop", ["trips", "keep_going", Input], [Output], Attributes.Graph("body", body.Graph)));
+        return main.Model(13);
+    }
+
+    /// <summary>
+    /// A Loop whose carried state grows past float16's range: six steps of h = (h·W)·8 + b with |h| reaching ~1e6, read
+    /// back by a Div in the main graph. Only calibration data inside the body shows it.
+    /// </summary>
+    public static ModelProto LoopGrowing(int seed = 61)
+    {
+        var random = new Random(seed);
+        var main = new GraphBuilder("growing_loop", random);
+        main.Graph.Input.Add(Nodes.TensorInfo(Input, DataType.Float, "batch", 16));
+        main.Graph.Output.Add(Nodes.TensorInfo(Output, DataType.Float, "batch", 16));
+        main.Graph.Initializer.Add(TensorValues.Create<long>("trips", DataType.Int64, [], [6L]));
+        main.Graph.Initializer.Add(TensorValues.Create<bool>("keep_going", DataType.Bool, [], [true]));
+        var w = main.Weight("w", [16, 16], 0.25f);
+
+        var body = new GraphBuilder("grow", random);
+        body.Graph.Input.Add(Nodes.TensorInfo("i", DataType.Int64));
+        body.Graph.Input.Add(Nodes.TensorInfo("cond_in", DataType.Bool));
+        body.Graph.Input.Add(Nodes.TensorInfo("h", DataType.Float, "batch", 16));
+        body.Node("Identity", ["cond_in"], output: "cond_out");
+        var scaled = body.Node("Mul", [body.Node("MatMul", ["h", w]), body.Scalar("growth", 8f)], name: "grow_step");
+        body.Node("Add", [scaled, body.Weight("grow.b", [16], 0.1f)], output: "h_next");
+        body.Graph.Output.Add(Nodes.TensorInfo("cond_out", DataType.Bool));
+        body.Graph.Output.Add(Nodes.TensorInfo("h_next", DataType.Float, "batch", 16));
+
+        main.Graph.Node.Add(Nodes.Create("Loop", "loop", ["trips", "keep_going", Input], ["final"], Attributes.Graph("body", body.Graph)));
+        main.Node("Tanh", [main.Node("Div", ["final", main.Scalar("shrink", 1e5f)], name: "shrink_div")], output: Output);
         return main.Model(13);
     }
 
@@ -168,47 +180,5 @@ internal static class Float16TestModels
         var result = model.Clone();
         result.Graph = wrapped;
         return result;
-    }
-
-    /// <summary>Appends nodes with generated names, so model code reads as the dataflow it builds.</summary>
-    internal sealed class GraphBuilder(string name, Random random)
-    {
-        private int _next;
-
-        public GraphProto Graph { get; } = new() { Name = name };
-
-        public string Node(string op, string[] inputs, params AttributeProto[] attributes) => Node(op, inputs, null, null, attributes);
-
-        public string Node(string op, string[] inputs, string? output = null, string? name = null, params AttributeProto[] attributes)
-        {
-            var id = $"{Graph.Name}.{op.ToLowerInvariant()}{_next++}";
-            output ??= id + ".out";
-            Graph.Node.Add(Nodes.Create(op, name ?? id, inputs, [output], attributes));
-            return output;
-        }
-
-        public string Weight(string tensor, long[] dims, float scale, float offset = 0f)
-        {
-            var values = TensorValues.ReadFloats(ConvNetModel.RandomTensor(random, tensor, dims, scale)).Select(v => v + offset).ToArray();
-            Graph.Initializer.Add(TensorValues.FromFloats(tensor, dims, values));
-            return tensor;
-        }
-
-        /// <summary>A scalar held by a Constant node, as exporters write them.</summary>
-        public string Scalar(string tensor, float value)
-        {
-            Graph.Node.Add(Nodes.Create("Constant", tensor + ".constant", [], [tensor], Attributes.Tensor("value", TensorValues.FromFloats(tensor, [], [value]))));
-            return tensor;
-        }
-
-        public string Linear(string input, int inFeatures, int outFeatures, string prefix) =>
-            Node("Add", [Node("MatMul", [input, Weight($"{prefix}.weight", [inFeatures, outFeatures], MathF.Sqrt(1f / inFeatures))]), Weight($"{prefix}.bias", [outFeatures], 0.05f)]);
-
-        public ModelProto Model(int opset)
-        {
-            var model = new ModelProto { IrVersion = 8, ProducerName = "optimizer-tests", Graph = Graph };
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = opset });
-            return model;
-        }
     }
 }

@@ -130,6 +130,8 @@ public sealed class QdqQuantizationPassTests
     [DataRow(ActivationType.UInt8, CalibrationMethod.Percentile, true)]
     [DataRow(ActivationType.Int8, CalibrationMethod.MinMax, true)]
     [DataRow(ActivationType.UInt8, CalibrationMethod.MinMax, false)]
+    [DataRow(ActivationType.UInt8, CalibrationMethod.Entropy, true)]
+    [DataRow(ActivationType.UInt8, CalibrationMethod.Mse, true)]
     public void Quantize_ConvNetWithOtherOptions_KeepsCosineAbove099(ActivationType activations, CalibrationMethod method, bool perChannel)
     {
         var original = ConvNetModel.Create();

@@ -6,6 +6,8 @@ namespace Optimizer.Core.Tests.Quantization;
 [TestClass]
 public sealed class RangeEstimationTests
 {
+    public TestContext TestContext { get; set; } = null!;
+
     [TestMethod]
     public void MinMax_StreamsOverSamples_AndIgnoresNonFiniteValues()
     {
@@ -36,6 +38,90 @@ public sealed class RangeEstimationTests
         Assert.IsLessThan(1.1f, range.Max, "one outlier in 10000 values must not stretch the range");
         Assert.IsGreaterThan(0.9f, range.Max);
         Assert.IsLessThan(-0.9f, range.Min);
+    }
+
+    [TestMethod]
+    public void Entropy_GaussianWithOutliers_ClipsTheOutliersAndKeepsTheBulk()
+    {
+        var estimator = new EntropyEstimator();
+        var random = new Random(2);
+        for (var sample = 0; sample < 20; sample++)
+        {
+            var values = Gaussian(random, 2000);
+            values[0] = sample % 5 == 0 ? 40f : values[0];
+            estimator.Observe("t", values);
+        }
+
+        var range = estimator.Ranges()["t"];
+
+        TestContext.WriteLine($"entropy: [{range.Min:F3}, {range.Max:F3}]");
+        Assert.IsLessThan(10f, range.Max, "four outliers in 40000 values must not set the range");
+        Assert.IsGreaterThan(2.5f, range.Max, "the bulk of a unit Gaussian (|x| < 2.5) stays representable");
+        Assert.IsLessThan(-2.5f, range.Min);
+    }
+
+    [TestMethod]
+    public void Mse_HeavyTailedValues_ClipsTheTailAndBeatsMinMaxOnSquaredError()
+    {
+        var estimator = new MseEstimator();
+        var random = new Random(2);
+        var all = new List<float>();
+        for (var sample = 0; sample < 20; sample++)
+        {
+            // Cubed Gaussians: a dense bulk near zero and a long, thin tail, like attention or GELU outputs.
+            var values = Gaussian(random, 2000).Select(v => v * v * v).ToArray();
+            estimator.Observe("t", values);
+            all.AddRange(values);
+        }
+
+        var range = estimator.Ranges()["t"];
+        var minMax = new TensorRange(all.Min(), all.Max());
+        var chosenError = SquaredError(all, range);
+        var minMaxError = SquaredError(all, minMax);
+
+        TestContext.WriteLine($"mse: [{range.Min:F3}, {range.Max:F3}] error {chosenError:F2}; min/max [{minMax.Min:F3}, {minMax.Max:F3}] error {minMaxError:F2}");
+        var bestShrunk = Enumerable.Range(50, 51).Min(percent => SquaredError(all, new TensorRange(minMax.Min * percent / 100f, minMax.Max * percent / 100f)));
+        Assert.IsLessThan(0.95f * minMax.Max, range.Max, "the thin tail is clipped");
+        Assert.IsLessThan(minMaxError, chosenError, "the data quantizes with less squared error than with min/max");
+        Assert.IsLessThan(bestShrunk * 1.02, chosenError, "and within 2% of the best range found by brute force on the raw values");
+    }
+
+    [TestMethod]
+    [DataRow("entropy")]
+    [DataRow("mse")]
+    public void HistogramMethods_NonNegativeValues_KeepZeroAsTheFloor(string method)
+    {
+        IRangeEstimator estimator = method == "entropy" ? new EntropyEstimator() : new MseEstimator();
+        var random = new Random(3);
+        estimator.Observe("relu", Gaussian(random, 5000).Select(v => MathF.Max(v, 0f)).ToArray());
+        estimator.Observe("zeros", new float[16]);
+        estimator.Observe("nan", [float.NaN]);
+
+        var ranges = estimator.Ranges();
+
+        Assert.AreEqual(0f, ranges["relu"].Min);
+        Assert.IsGreaterThan(1.5f, ranges["relu"].Max, "the bulk of a rectified unit Gaussian stays representable");
+        Assert.AreEqual(new TensorRange(0f, 0f), ranges["zeros"]);
+        Assert.AreEqual(new TensorRange(0f, 0f), ranges["nan"]);
+    }
+
+    [TestMethod]
+    public void MagnitudeHistogram_MemoryIsConstant_AndSampleOrderDoesNotMatter()
+    {
+        var random = new Random(4);
+        var samples = Enumerable.Range(0, 50).Select(s => Gaussian(random, 500).Select(v => v * (1 + s)).ToArray()).ToList();
+        var forward = new MagnitudeHistogram();
+        var backward = new MagnitudeHistogram();
+
+        samples.ForEach(s => forward.Observe(s));
+        Enumerable.Reverse(samples).ToList().ForEach(s => backward.Observe(s));
+
+        Assert.HasCount(MagnitudeHistogram.Bins, forward.Positive, "bins never grow with the number of samples");
+        Assert.AreEqual(samples.Sum(s => s.Length), forward.Positive.Sum() + forward.Negative.Sum());
+        Assert.AreEqual(forward.Edge, backward.Edge);
+        // Power-of-two edges make binning exact in float, so merging bins pairwise loses nothing to arrival order.
+        CollectionAssert.AreEqual(forward.Positive, backward.Positive);
+        CollectionAssert.AreEqual(forward.Negative, backward.Negative);
     }
 
     [TestMethod]
@@ -79,5 +165,15 @@ public sealed class RangeEstimationTests
         Assert.AreEqual(4f / 127, quantized.Scales[0], 1e-7f);
         Assert.AreEqual(0.5f / 127, quantized.Scales[1], 1e-7f);
         CollectionAssert.AreEqual(new sbyte[] { 127, 127, -64, 64 }, quantized.Values);
+    }
+
+    private static float[] Gaussian(Random random, int count) =>
+        Optimizer.Core.Onnx.TensorValues.ReadFloats(Optimizer.TestModels.ConvNetModel.RandomTensor(random, "g", [count], 1f));
+
+    /// <summary>Total squared error of uint8 quantize-dequantize over <paramref name="range"/>.</summary>
+    private static double SquaredError(IEnumerable<float> values, TensorRange range)
+    {
+        var p = QuantizationParameters.ForActivation(range, ActivationType.UInt8);
+        return values.Sum(v => Math.Pow(v - ((QuantizationParameters.Quantize(v, p.Scale, p.ZeroPoint, 0, 255) - p.ZeroPoint) * p.Scale), 2));
     }
 }

@@ -44,14 +44,17 @@ internal sealed class PackageFeed
 
         // Built under the run's own artifacts folder, not the repository's bin/obj: a `dotnet test Optimizer.sln` builds
         // the same projects in parallel, and two builds writing one obj folder with different versions would collide.
-        var result = DotnetCommand.Run(RepositoryPaths.Root, new Dictionary<string, string>(), TimeSpan.FromMinutes(10),
-            "pack", RepositoryPaths.PackageProject, "-c", "Release", $"-p:Version={version}", "-o", feed.FeedDirectory,
-            "--artifacts-path", Path.Combine(runDirectory, "artifacts"), "-nodeReuse:false", "--disable-build-servers", "-tl:off");
-        File.WriteAllText(Path.Combine(runDirectory, "pack.log"), result.Output);
-        var package = Path.Combine(feed.FeedDirectory, $"Optimizer.Build.{version}.nupkg");
-        if (result.ExitCode != 0 || !File.Exists(package))
+        foreach (var project in RepositoryPaths.PackageProjects)
         {
-            throw new InvalidOperationException($"{result.CommandLine} failed with exit code {result.ExitCode}:{Environment.NewLine}{BuildResult.Tail(result.Output, 80)}");
+            var result = DotnetCommand.Run(RepositoryPaths.Root, new Dictionary<string, string>(), TimeSpan.FromMinutes(10),
+                "pack", project, "-c", "Release", $"-p:Version={version}", "-o", feed.FeedDirectory,
+                "--artifacts-path", Path.Combine(runDirectory, "artifacts"), "-nodeReuse:false", "--disable-build-servers", "-tl:off");
+            var id = Path.GetFileNameWithoutExtension(project);
+            File.WriteAllText(Path.Combine(runDirectory, $"pack-{id}.log"), result.Output);
+            if (result.ExitCode != 0 || !File.Exists(Path.Combine(feed.FeedDirectory, $"{id}.{version}.nupkg")))
+            {
+                throw new InvalidOperationException($"{result.CommandLine} failed with exit code {result.ExitCode}:{Environment.NewLine}{BuildResult.Tail(result.Output, 80)}");
+            }
         }
 
         return feed;

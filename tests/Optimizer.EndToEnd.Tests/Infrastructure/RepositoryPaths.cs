@@ -8,8 +8,12 @@ internal static class RepositoryPaths
     /// <summary>The folder holding Optimizer.sln.</summary>
     public static string Root => RootLazy.Value;
 
-    /// <summary>The project that packs Optimizer.Build.</summary>
-    public static string PackageProject => Path.Combine(Root, "src", "Optimizer.Build", "Optimizer.Build.csproj");
+    /// <summary>The projects packed into the feed: the build package and the runtime helper the sample references.</summary>
+    public static IReadOnlyList<string> PackageProjects =>
+    [
+        Path.Combine(Root, "src", "Optimizer.Build", "Optimizer.Build.csproj"),
+        Path.Combine(Root, "src", "Optimizer.Runtime", "Optimizer.Runtime.csproj"),
+    ];
 
     /// <summary>The sample app the end-to-end tests build.</summary>
     public static string Sample => Path.Combine(Root, "samples", "ImageClassifier");

@@ -31,6 +31,33 @@ internal sealed class SampleWorkspace
     /// <summary>A fresh copy of the sample for the scenario <paramref name="name"/>.</summary>
     public static SampleWorkspace Create(string name)
     {
+        var (feed, directory) = EmptyWorkspace(name);
+        CopySample(RepositoryPaths.Sample, directory);
+        return WithUserFiles(feed, directory);
+    }
+
+    /// <summary>
+    /// A solution (<c>apps.slnx</c>) of <paramref name="projects"/> copies of the sample, in <c>app1/</c>, <c>app2/</c>, ...
+    /// (the project files renamed <c>App1.csproj</c>, ... so the solution's project names are unique).
+    /// </summary>
+    public static SampleWorkspace CreateSolution(string name, int projects)
+    {
+        var (feed, directory) = EmptyWorkspace(name);
+        var entries = new List<string>();
+        for (var i = 1; i <= projects; i++)
+        {
+            var folder = Path.Combine(directory, $"app{i}");
+            CopySample(RepositoryPaths.Sample, folder);
+            File.Move(Path.Combine(folder, "ImageClassifier.csproj"), Path.Combine(folder, $"App{i}.csproj"));
+            entries.Add($"""  <Project Path="app{i}/App{i}.csproj" />""");
+        }
+
+        File.WriteAllText(Path.Combine(directory, "apps.slnx"), $"<Solution>\n{string.Join("\n", entries)}\n</Solution>\n");
+        return WithUserFiles(feed, directory);
+    }
+
+    private static (PackageFeed Feed, string Directory) EmptyWorkspace(string name)
+    {
         var feed = PackageFeed.Get();
         var directory = Path.Combine(feed.RunDirectory, name);
         if (System.IO.Directory.Exists(directory))
@@ -38,7 +65,11 @@ internal sealed class SampleWorkspace
             System.IO.Directory.Delete(directory, recursive: true);
         }
 
-        CopySample(RepositoryPaths.Sample, directory);
+        return (feed, directory);
+    }
+
+    private static SampleWorkspace WithUserFiles(PackageFeed feed, string directory)
+    {
         File.WriteAllText(Path.Combine(directory, "Directory.Build.props"), $"""
             <Project>
               <!-- Stops MSBuild from importing Directory.Build.props files of the folders above. -->
@@ -63,7 +94,18 @@ internal sealed class SampleWorkspace
     public BuildResult Build(params string[] extraArguments) => Run("build", extraArguments);
 
     /// <summary><c>dotnet publish</c> into <paramref name="publishDirectory"/>.</summary>
-    public BuildResult Publish(string publishDirectory) => Run("publish", ["-o", publishDirectory]);
+    public BuildResult Publish(string publishDirectory, params string[] extraArguments) => Run("publish", ["-o", publishDirectory, .. extraArguments]);
+
+    /// <summary>Runs the built app (<c>dotnet exec bin/Debug/net10.0/ImageClassifier.dll</c>) and returns its output.</summary>
+    public CommandResult RunApp() => DotnetCommand.Run(Directory, new Dictionary<string, string>(), TimeSpan.FromMinutes(2),
+        "exec", Path.Combine(OutputDirectory, "ImageClassifier.dll"));
+
+    /// <summary>Adds <paramref name="itemGroupBody"/> to the project file in its own ItemGroup, as a user would.</summary>
+    public void AddToProject(string itemGroupBody)
+    {
+        var project = ProjectFile("ImageClassifier.csproj");
+        File.WriteAllText(project, File.ReadAllText(project).Replace("</Project>", $"  <ItemGroup>\n    {itemGroupBody}\n  </ItemGroup>\n</Project>", StringComparison.Ordinal));
+    }
 
     /// <summary><c>dotnet clean</c>.</summary>
     public BuildResult Clean() => Run("clean", []);

@@ -9,8 +9,9 @@ namespace Optimizer.Core.Passes.Float16;
 /// <summary>
 /// The largest magnitude every float32 activation reaches in the float32 model on calibration data. A copy of the
 /// model gets a max(|x|) probe per tensor exposed as an output (a scalar, so samples stream without holding
-/// activations); tensors inside If branches are routed out through extra If outputs. Loop and Scan bodies are not
-/// probed: their per-iteration values would need scan outputs, and are reported as unmeasured instead.
+/// activations); tensors inside If branches are routed out through extra If outputs, tensors inside Loop and Scan
+/// bodies through extra scan outputs (one max per iteration, reduced again outside). Control-flow outputs are
+/// probed too, so the readers of a large If/Loop/Scan result are known.
 /// </summary>
 internal sealed class ActivationRanges
 {
@@ -34,15 +35,9 @@ internal sealed class ActivationRanges
         _names = new UniqueNames(_probeModel);
     }
 
-    /// <summary>Nodes inside Loop/Scan bodies, whose outputs were not measured.</summary>
-    public int UnmeasuredNodes { get; private set; }
-
-    /// <summary>Measures max |x| of every float32 node output (and main graph input) over <paramref name="calibration"/>.</summary>
-    public static (Dictionary<TensorKey, float> Ranges, int UnmeasuredNodes) Measure(ModelProto model, TensorElementTypes types, CalibrationSet calibration)
-    {
-        var ranges = new ActivationRanges(model, types);
-        return (ranges.Run(model, calibration), ranges.UnmeasuredNodes);
-    }
+    /// <summary>Measures max |x| of every float32 node output (and main graph input) over <paramref name="calibration"/>, in every graph.</summary>
+    public static Dictionary<TensorKey, float> Measure(ModelProto model, TensorElementTypes types, CalibrationSet calibration) =>
+        new ActivationRanges(model, types).Run(model, calibration);
 
     private Dictionary<TensorKey, float> Run(ModelProto model, CalibrationSet calibration)
     {
@@ -101,24 +96,23 @@ internal sealed class ActivationRanges
         var probes = new List<(string, TensorKey)>();
         foreach (var node in graph.Node.ToList())
         {
-            if (Opsets.IsDefaultDomain(node.Domain) && node.OpType == "If")
-            {
-                probes.AddRange(InstrumentIf(node));
-                continue;
-            }
-
-            if (Opsets.IsDefaultDomain(node.Domain) && node.OpType is "Loop" or "Scan")
-            {
-                UnmeasuredNodes += ModelWalker.Subgraphs(node).SelectMany(ModelWalker.GraphAndSubgraphs).Sum(g => g.Node.Count);
-                continue;
-            }
-
             if (node.OpType == "Constant")
             {
                 continue;
             }
 
-            foreach (var output in node.Output.Where(o => o.Length > 0))
+            // Read the outputs before routing adds probe outputs to control-flow nodes.
+            var outputs = node.Output.Where(o => o.Length > 0).ToList();
+            if (Opsets.IsDefaultDomain(node.Domain) && node.OpType == "If")
+            {
+                probes.AddRange(InstrumentIf(node));
+            }
+            else if (Opsets.IsDefaultDomain(node.Domain) && node.OpType is "Loop" or "Scan")
+            {
+                probes.AddRange(InstrumentBody(graph, node));
+            }
+
+            foreach (var output in outputs)
             {
                 var key = new TensorKey(original, output);
                 if (_types.Get(key) == DataType.Float)
@@ -157,6 +151,30 @@ internal sealed class ActivationRanges
             var output = _names.Take($"fp16_probe.{key.Name}.if");
             node.Output.Add(output);
             routed.Add((output, key));
+        }
+
+        return routed;
+    }
+
+    /// <summary>
+    /// Routes the probes of a Loop or Scan body out as extra scan outputs: each iteration's max |x| is stacked into a
+    /// 1-D tensor, which a probe in <paramref name="graph"/> reduces to the max over all iterations.
+    /// </summary>
+    private List<(string Probe, TensorKey Key)> InstrumentBody(GraphProto graph, NodeProto node)
+    {
+        var body = Attributes.Find(node, "body")!.G;
+        var routed = new List<(string, TensorKey)>();
+        foreach (var (probe, key) in Instrument(body))
+        {
+            body.Output.Add(Nodes.TensorInfo(probe, DataType.Float));
+            var stacked = _names.Take($"fp16_probe.{key.Name}.steps");
+            node.Output.Add(stacked);
+            foreach (var listed in node.Attribute.Where(a => a.Name is "scan_output_axes" or "scan_output_directions"))
+            {
+                listed.Ints.Add(0);
+            }
+
+            routed.Add((AddProbe(graph, stacked), key));
         }
 
         return routed;

@@ -30,7 +30,7 @@ internal sealed class CastInsertion(GraphScopes scopes, UniqueNames names)
             return existing;
         }
 
-        var suffix = to == DataType.Float16 ? "fp16" : "fp32";
+        var suffix = to == DataType.Float ? "fp32" : to == DataType.Bfloat16 ? "bf16" : "fp16";
         var output = names.Take($"{key.Name}.{suffix}");
         var node = Nodes.Create("Cast", names.Take($"{key.Name}.cast_{suffix}"), [key.Name], [output], Attributes.Int("to", (long)to));
         Pending(key.Graph, key.Name).Add(node);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
@@ -18,18 +19,37 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
     /// <inheritdoc/>
     public string Name => "float16";
 
+    /// <summary>The element type converted tensors get (float16, or bfloat16 when configured).</summary>
+    private DataType Low => Options.Precision.ElementType();
+
     /// <inheritdoc/>
     public ModelProto Apply(ModelProto model, PassContext context)
     {
         var castsBefore = CountCasts(model);
+        if (Options.Precision == ReducedPrecision.Bfloat16)
+        {
+            // bfloat16 joined the type constraints of most ops (and Cast) in opset 13.
+            var upgrade = OpsetUpgrade.UpgradeTo13(model);
+            if (upgrade.FromVersion != upgrade.ToVersion)
+            {
+                context.Note($"float16: upgraded opset {upgrade.FromVersion} to {upgrade.ToVersion} for bfloat16 ({upgrade.RewrittenNodes} nodes rewritten).");
+            }
+        }
+
         NormalizeFloatConstants(model);
+        SparseWeights.DeclareTypes(model);
+        ContainerValues.DeclareExitTypes(model);
         var names = new UniqueNames(model);
         var boundaryCasts = IsolateOutputs(model, names);
         var scopes = new GraphScopes(model);
         var types = TensorElementTypes.Infer(scopes);
         var weights = FindWeights(scopes, types);
-        var blocked = FindBlockedNodes(model, scopes, types, weights, boundaryCasts, context);
-        var plan = Float16Plan.Create(scopes, types, weights, Options, blocked, boundaryCasts);
+        var ranges = MeasureRanges(model, types, context);
+        var blocked = FindBlockedNodes(scopes, types, weights, boundaryCasts, ranges);
+        var controlFlow = Options.ProtectOverflow ? ControlFlowPrecision.Find(scopes, ranges, Options.MaxMagnitude) : ControlFlowPrecision.None(scopes);
+        var containers = ContainerValues.Find(scopes, types);
+        containers.Decide(Options, ranges);
+        var plan = Float16Plan.Create(scopes, types, weights, Options, blocked, boundaryCasts, controlFlow, containers);
 
         var converted = ConvertWeights(plan, weights, context);
         var retypedCasts = RetypeAttributeTypedNodes(plan);
@@ -38,14 +58,26 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         RetypeValueInfos(plan);
         casts.Flush();
         var ours = new HashSet<NodeProto>(boundaryCasts.Concat(casts.CreatedNodes).Concat(retypedCasts), ReferenceEqualityComparer.Instance);
-        var removed = RedundantCastRemoval.Run(scopes, (graph, name) => FinalType(plan, casts, graph, name), ours);
+        var removed = RedundantCastRemoval.Run(scopes, (graph, name) => FinalType(plan, casts, graph, name), ours, Low);
 
         foreach (var (node, reason) in blocked.OrderBy(b => b.Key.Name, StringComparer.Ordinal))
         {
             context.Note($"float16: kept {node.OpType} node '{node.Name}' in float32: {reason}.");
         }
 
-        context.Note($"float16: converted {converted} float32 weights to float16, kept {blocked.Count} nodes in float32, "
+        foreach (var (node, slots) in controlFlow.Kept.OrderBy(k => k.Key.Name, StringComparer.Ordinal))
+        {
+            context.Note(string.Create(CultureInfo.InvariantCulture,
+                $"float16: kept {node.OpType} '{node.Name}' outputs {string.Join(", ", slots.Order().Select(s => $"'{node.Output[s]}'"))} float32 (in its bodies too): they exceed ±{Options.MaxMagnitude:G6} on calibration data."));
+        }
+
+        foreach (var (values, reason) in containers.Kept)
+        {
+            context.Note($"float16: kept sequence/optional values {string.Join(", ", values.Select(v => $"'{v}'"))} float32 (a container cannot be Cast): {reason}.");
+        }
+
+        NoteKeptWeights(plan, context);
+        context.Note($"float16: converted {converted} float32 weights to {Options.Precision.Name()}, kept {blocked.Count} nodes in float32, "
             + $"added {CountCasts(model) - castsBefore} Casts (after removing {removed} redundant ones).");
         return model;
     }
@@ -60,7 +92,7 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         var boundary = new HashSet<NodeProto>(ReferenceEqualityComparer.Instance);
         var main = model.Graph;
         var types = TensorElementTypes.Infer(new GraphScopes(model));
-        var to = Options.KeepIoTypes ? DataType.Float : DataType.Float16;
+        var to = Options.KeepIoTypes ? DataType.Float : Low;
         foreach (var output in main.Output.Select(o => o.Name).Distinct(StringComparer.Ordinal).ToList())
         {
             var producerIndex = main.Node.ToList().FindIndex(n => n.Output.Contains(output));
@@ -85,14 +117,32 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         return boundary;
     }
 
+    /// <summary>Max |x| of every float32 activation on calibration data; empty without overflow protection or samples.</summary>
+    private Dictionary<TensorKey, float> MeasureRanges(ModelProto model, TensorElementTypes types, PassContext context)
+    {
+        if (!Options.ProtectOverflow)
+        {
+            return [];
+        }
+
+        if (context.Calibration.Samples.Count == 0)
+        {
+            context.Note("float16: no calibration samples, so activation ranges were not checked for float16 overflow (weights were).");
+            return [];
+        }
+
+        return ActivationRanges.Measure(model, types, context.Calibration);
+    }
+
     private Dictionary<NodeProto, string> FindBlockedNodes(
-        ModelProto model, GraphScopes scopes, TensorElementTypes types, IReadOnlyDictionary<TensorKey, TensorProto> weights,
-        HashSet<NodeProto> boundaryCasts, PassContext context)
+        GraphScopes scopes, TensorElementTypes types, IReadOnlyDictionary<TensorKey, TensorProto> weights,
+        HashSet<NodeProto> boundaryCasts, IReadOnlyDictionary<TensorKey, float> ranges)
     {
         var blocked = new Dictionary<NodeProto, string>(ReferenceEqualityComparer.Instance);
         foreach (var graph in scopes.Graphs)
         {
-            foreach (var node in graph.Node.Where(n => !boundaryCasts.Contains(n)))
+            // Container ops only move data; their families are decided as a whole by ContainerValues.
+            foreach (var node in graph.Node.Where(n => !boundaryCasts.Contains(n) && !ContainerValues.IsContainerOp(n)))
             {
                 if (Float16Rules.BlockReason(node, graph, types, weights, Options) is { } reason)
                 {
@@ -106,23 +156,9 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
             return blocked;
         }
 
-        var ranges = new Dictionary<TensorKey, float>();
-        if (context.Calibration.Samples.Count == 0)
-        {
-            context.Note("float16: no calibration samples, so activation ranges were not checked for float16 overflow (weights were).");
-        }
-        else
-        {
-            (ranges, var unmeasured) = ActivationRanges.Measure(model, types, context.Calibration);
-            if (unmeasured > 0)
-            {
-                context.Note($"float16: {unmeasured} nodes inside Loop/Scan bodies were not checked for float16 overflow.");
-            }
-        }
-
         foreach (var (node, reason) in OverflowProtection.FindNodes(scopes, ranges, weights, Options.MaxMagnitude))
         {
-            if (!boundaryCasts.Contains(node))
+            if (!boundaryCasts.Contains(node) && !ContainerValues.IsContainerOp(node))
             {
                 blocked.TryAdd(node, reason);
             }
@@ -136,12 +172,12 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         var converted = 0;
         foreach (var (key, tensor) in weights.Where(w => plan.Half.Contains(w.Key)))
         {
-            var (clamped, _) = TensorTypeConverter.ToFloat16(tensor);
+            var (clamped, _) = TensorTypeConverter.ToReducedPrecision(tensor, Options.Precision);
             converted++;
             if (clamped > 0)
             {
                 context.Diagnostics.Warn(new Diagnostic(DiagnosticSeverity.Warning, ErrorCodes.Float16WeightClamped,
-                    $"Weight '{key.Name}' has {clamped} values beyond float16's range; they were clamped to ±65504. "
+                    string.Create(CultureInfo.InvariantCulture, $"Weight '{key.Name}' has {clamped} values beyond {Options.Precision.Name()}'s range; they were clamped to ±{Options.Precision.MaxValue():G6}. ")
                     + "Enable overflow protection or list its readers in the float16 block list to keep it float32."));
             }
         }
@@ -149,7 +185,24 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         return converted;
     }
 
-    private static List<NodeProto> RetypeAttributeTypedNodes(Float16Plan plan)
+    /// <summary>Says which weights read only by float32 nodes were rounded (behind a Cast) and which stayed exact, and why.</summary>
+    private void NoteKeptWeights(Float16Plan plan, PassContext context)
+    {
+        static string List(IEnumerable<TensorKey> keys) => string.Join(", ", keys.Select(k => $"'{k.Name}'").Order(StringComparer.Ordinal));
+        if (plan.CastBackWeights.Count > 0)
+        {
+            context.Note(string.Create(CultureInfo.InvariantCulture,
+                $"float16: stored {plan.CastBackWeights.Count} weights read only by float32 nodes in {Options.Precision.Name()} with one Cast to float32 each "
+                + $"(relative rounding error at most {Options.KeptWeightTolerance:G3}): {List(plan.CastBackWeights)}."));
+        }
+
+        foreach (var group in plan.ExactWeights.GroupBy(w => w.Value, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            context.Note($"float16: kept {group.Count()} weights read only by float32 nodes exact in float32 ({List(group.Select(w => w.Key))}): {group.Key}.");
+        }
+    }
+
+    private List<NodeProto> RetypeAttributeTypedNodes(Float16Plan plan)
     {
         var retypedCasts = new List<NodeProto>();
         foreach (var graph in plan.Scopes.Graphs)
@@ -164,18 +217,23 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
                 switch (node.OpType)
                 {
                     case "Cast":
-                        Attributes.Find(node, "to")!.I = (long)DataType.Float16;
+                        Attributes.Find(node, "to")!.I = (long)Low;
                         retypedCasts.Add(node);
                         break;
                     case "ConstantOfShape" when Attributes.Find(node, "value") is { } value:
-                        TensorTypeConverter.ToFloat16(value.T);
+                        TensorTypeConverter.ToReducedPrecision(value.T, Options.Precision);
                         break;
                     case "ConstantOfShape":
-                        node.Attribute.Add(Attributes.Tensor("value", TensorValues.FromFloatsAsFloat16("value", [1], [0f])));
+                        node.Attribute.Add(Attributes.Tensor("value", TensorTypeConverter.Encode("value", [1], [0f], Options.Precision)));
+                        break;
+                    case "SequenceEmpty":
+                        SetTypeAttribute(node, "dtype");
+                        break;
+                    case "Optional":
+                        ValueTypeRetyping.Retype(Attributes.Find(node, "type")?.Tp, DataType.Float, Low);
                         break;
                     default:
-                        node.Attribute.Remove(Attributes.Find(node, "output_datatype"));
-                        node.Attribute.Add(Attributes.Int("output_datatype", (long)DataType.Float16));
+                        SetTypeAttribute(node, "output_datatype");
                         break;
                 }
             }
@@ -184,11 +242,24 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         return retypedCasts;
     }
 
-    private static void RewireReads(Float16Plan plan, CastInsertion casts)
+    /// <summary>Sets an element-type attribute to the reduced type, adding it when the node relied on the float default.</summary>
+    private void SetTypeAttribute(NodeProto node, string name)
+    {
+        if (Attributes.Find(node, name) is { } existing)
+        {
+            existing.I = (long)Low;
+        }
+        else
+        {
+            node.Attribute.Add(Attributes.Int(name, (long)Low));
+        }
+    }
+
+    private void RewireReads(Float16Plan plan, CastInsertion casts)
     {
         foreach (var (use, key) in plan.Uses)
         {
-            var stored = plan.Half.Contains(key) ? DataType.Float16 : DataType.Float;
+            var stored = plan.Half.Contains(key) ? Low : DataType.Float;
             if (plan.Wanted(use) is not { } wanted || wanted == stored)
             {
                 continue;
@@ -214,20 +285,35 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
             {
                 if (plan.Scopes.Resolve(graph, info.Name) is { } key && plan.Half.Contains(key))
                 {
-                    TensorTypeConverter.SetElementType(info, DataType.Float16);
+                    ValueTypeRetyping.Retype(info.Type, DataType.Float, Low);
                 }
             }
 
-            // Subgraph outputs and (without KeepIoTypes) main outputs now carry float16.
+            // Subgraph outputs (but kept control-flow slots) and, without KeepIoTypes, main outputs now carry float16.
             var isMain = ReferenceEquals(graph, plan.Scopes.Main);
-            foreach (var info in graph.Output.Where(o => TensorTypeConverter.IsFloat32(o) && !(isMain && Options.KeepIoTypes)))
+            for (var i = 0; i < graph.Output.Count; i++)
             {
-                TensorTypeConverter.SetElementType(info, DataType.Float16);
+                // A container output carries its family's type: it cannot have been given a Cast.
+                if (plan.Scopes.Resolve(graph, graph.Output[i].Name) is { } key && plan.Containers.IsContainer(key))
+                {
+                    if (plan.Half.Contains(key))
+                    {
+                        ValueTypeRetyping.Retype(graph.Output[i].Type, DataType.Float, Low);
+                    }
+
+                    continue;
+                }
+
+                var keep = isMain ? Options.KeepIoTypes : plan.ControlFlow.KeepsBodyOutput(graph, i);
+                if (TensorTypeConverter.IsFloat32(graph.Output[i]) && !keep)
+                {
+                    TensorTypeConverter.SetElementType(graph.Output[i], Low);
+                }
             }
         }
     }
 
-    private static DataType? FinalType(Float16Plan plan, CastInsertion casts, GraphProto graph, string name)
+    private DataType? FinalType(Float16Plan plan, CastInsertion casts, GraphProto graph, string name)
     {
         if (plan.Scopes.Resolve(graph, name) is not { } key)
         {
@@ -240,7 +326,7 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
         }
 
         var original = plan.Types.Get(key);
-        return original == DataType.Float && plan.Half.Contains(key) ? DataType.Float16 : original;
+        return original == DataType.Float && plan.Half.Contains(key) ? Low : original;
     }
 
     private static Dictionary<TensorKey, TensorProto> FindWeights(GraphScopes scopes, TensorElementTypes types)
@@ -259,6 +345,11 @@ public sealed class Float16ConversionPass(Float16Options? options = null) : IMod
                 {
                     weights[new TensorKey(graph, node.Output[0])] = tensor;
                 }
+            }
+
+            foreach (var (name, values) in SparseWeights.In(graph))
+            {
+                weights[new TensorKey(graph, name)] = values;
             }
         }
 

@@ -7,10 +7,13 @@ public static class Float16OpTables
 {
     /// <summary>
     /// Ops kept in float32 by default. It follows onnxconverter-common's float16 converter (ai.onnx.ml ops, which have no
-    /// float16 kernels; NonMaxSuppression, TopK, RoiAlign, Range, CumSum, Min, Max, Upsample, which runtimes lack or get wrong
-    /// in float16) plus ops whose results are indices, positions or random draws, where float16's 11-bit mantissa
+    /// float16 kernels; NonMaxSuppression, TopK, RoiAlign, Range, CumSum, Upsample, which runtimes lack or get wrong in
+    /// float16) plus ops whose results are indices, positions or random draws, where float16's 11-bit mantissa
     /// changes the answer (Range of positions past 2048, random sampling) or whose float inputs are only float32
     /// (quantization ops). Every op in the ai.onnx.ml domain is blocked regardless of this list.
+    /// Min and Max, which onnxconverter-common also blocks, are not: they only compare and select, so they are exact in
+    /// float16, and ONNX Runtime's CUDA and CPU providers have float16 kernels for both (opset 12+); blocking them cost
+    /// two Casts around every clamp (e.g. ReLU6 written as Min(Max(x, 0), 6)).
     /// </summary>
     public static FrozenSet<string> DefaultBlockOps { get; } = new[]
     {
@@ -18,7 +21,7 @@ public static class Float16OpTables
         "ArrayFeatureExtractor", "Binarizer", "CastMap", "CategoryMapper", "DictVectorizer", "FeatureVectorizer", "Imputer",
         "LabelEncoder", "LinearClassifier", "LinearRegressor", "Normalizer", "OneHotEncoder", "RandomUniformLike", "SVMClassifier",
         "SVMRegressor", "Scaler", "TreeEnsembleClassifier", "TreeEnsembleRegressor", "ZipMap", "NonMaxSuppression", "TopK",
-        "RoiAlign", "Range", "CumSum", "Min", "Max", "Upsample",
+        "RoiAlign", "Range", "CumSum", "Upsample",
         // random generators and samplers
         "RandomNormal", "RandomUniform", "RandomNormalLike", "Multinomial", "Bernoulli",
         // quantization: scales are float32-only before opset 19 and QDQ graphs are meant for integer kernels
@@ -46,7 +49,7 @@ public static class Float16OpTables
 
     /// <summary>Ops whose output type an attribute sets; the pass rewrites that attribute instead of the inputs' types.</summary>
     public static FrozenSet<string> AttributeTyped { get; } =
-        new[] { "Cast", "ConstantOfShape", "HannWindow", "HammingWindow", "BlackmanWindow" }.ToFrozenSet(StringComparer.Ordinal);
+        new[] { "Cast", "ConstantOfShape", "HannWindow", "HammingWindow", "BlackmanWindow", "SequenceEmpty", "Optional" }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Ops that accept any element type on their inputs, so a float16 input needs no Cast back.</summary>
     public static FrozenSet<string> AnyTypeInputs { get; } = new[] { "Cast", "Shape", "Size" }.ToFrozenSet(StringComparer.Ordinal);

@@ -21,6 +21,32 @@ public sealed record Float16Options
     /// </summary>
     public bool ProtectOverflow { get; init; } = true;
 
-    /// <summary>The largest magnitude allowed in float16 tensors; 65504 is float16's largest finite value.</summary>
-    public float MaxMagnitude { get; init; } = 65504f;
+    /// <summary>The 16-bit format weights and activations are converted to.</summary>
+    public ReducedPrecision Precision { get; init; } = ReducedPrecision.Float16;
+
+    /// <summary>
+    /// The largest magnitude allowed in converted tensors; defaults to the largest finite value of
+    /// <see cref="Precision"/> (65504 for float16). A lower limit leaves headroom for data beyond the calibration set.
+    /// </summary>
+    public float MaxMagnitude
+    {
+        get => _maxMagnitude ?? Precision.MaxValue();
+        init => _maxMagnitude = value;
+    }
+
+    /// <summary>
+    /// The largest relative rounding error, ‖w − round(w)‖₂ / ‖w‖₂, at which a weight read only by float32 nodes is still
+    /// stored in the 16-bit format with one Cast back to float32 (halving its bytes); above it the weight stays exact
+    /// float32. Defaults to <see cref="ReducedPrecisionFormats.UnitRoundoff"/> of <see cref="Precision"/>: the error every
+    /// weight of the float16 nodes already has, so only weights with much of their mass in the subnormal range (where the
+    /// format loses significant bits) stay float32. 0 keeps every such weight exact.
+    /// </summary>
+    public double KeptWeightTolerance
+    {
+        get => _keptWeightTolerance ?? Precision.UnitRoundoff();
+        init => _keptWeightTolerance = value;
+    }
+
+    private readonly float? _maxMagnitude;
+    private readonly double? _keptWeightTolerance;
 }

@@ -36,7 +36,7 @@ internal static class Float16Rules
             return "the node is named in the float16 block list";
         }
 
-        // An op whose float output does not follow a float input (e.g. a sparse Constant) would keep emitting float32.
+        // An op whose float output does not follow a float input (EyeLike or a random generator taken off the block list) would keep emitting float32.
         var floatOutput = node.Output.Where((o, i) => o.Length > 0 && types.Get(graph, o) == DataType.Float
             && !(Float16OpTables.Float32Outputs.TryGetValue(node.OpType, out var fixedOutputs) && fixedOutputs.Contains(i))).Any();
         var floatInput = node.Input.Any(i => types.Get(graph, i) == DataType.Float);

@@ -5,20 +5,20 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 namespace Optimizer.Core.Passes.Float16;
 
 /// <summary>
-/// Removes Casts that do nothing useful after conversion: a Cast to float32 of a Cast to float16 reads the original
+/// Removes Casts that do nothing useful after conversion: a Cast to float32 of a Cast to float16 (or bfloat16) reads the original
 /// tensor instead (skipping a lossy round trip), and a Cast to the type its input already has disappears. Only Casts
 /// the pass created or retyped are touched: a round trip already in the float32 model may be deliberate.
 /// </summary>
 internal static class RedundantCastRemoval
 {
-    /// <summary>Cleans every graph; <paramref name="typeOf"/> gives a tensor's element type after conversion. Returns the Casts removed.</summary>
-    public static int Run(GraphScopes scopes, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours)
+    /// <summary>Cleans every graph; <paramref name="typeOf"/> gives a tensor's element type after conversion, <paramref name="low"/> is the reduced precision. Returns the Casts removed.</summary>
+    public static int Run(GraphScopes scopes, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours, DataType low)
     {
         var removed = 0;
         foreach (var graph in scopes.Graphs)
         {
             var isMain = ReferenceEquals(graph, scopes.Main);
-            while (CleanOne(graph, isMain, typeOf, ours, ref removed))
+            while (CleanOne(graph, isMain, typeOf, ours, low, ref removed))
             {
             }
         }
@@ -26,7 +26,7 @@ internal static class RedundantCastRemoval
         return removed;
     }
 
-    private static bool CleanOne(GraphProto graph, bool isMain, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours, ref int removed)
+    private static bool CleanOne(GraphProto graph, bool isMain, Func<GraphProto, string, DataType?> typeOf, IReadOnlySet<NodeProto> ours, DataType low, ref int removed)
     {
         var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var node in graph.Node)
@@ -41,7 +41,7 @@ internal static class RedundantCastRemoval
         {
             var to = (DataType)Attributes.GetInt(cast, "to", 0);
             if (to == DataType.Float && producers.TryGetValue(cast.Input[0], out var first) && IsCast(first)
-                && (DataType)Attributes.GetInt(first, "to", 0) == DataType.Float16 && (ours.Contains(cast) || ours.Contains(first)))
+                && (DataType)Attributes.GetInt(first, "to", 0) == low && (ours.Contains(cast) || ours.Contains(first)))
             {
                 cast.Input[0] = first.Input[0];
                 if (CountUses(graph, first.Output[0]) == 0)

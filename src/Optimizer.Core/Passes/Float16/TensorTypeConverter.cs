@@ -4,46 +4,62 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Passes.Float16;
 
-/// <summary>Rewrites stored tensors and declared types from float32 to float16.</summary>
+/// <summary>Rewrites stored tensors and declared types from float32 to float16 or bfloat16.</summary>
 internal static class TensorTypeConverter
 {
-    /// <summary>The smallest positive float16 (a subnormal): nonzero weights below it would silently become 0.</summary>
-    private static readonly float SmallestHalf = (float)Half.Epsilon;
-
     /// <summary>
-    /// Converts a float32 tensor to float16 in place (same name and dims). Finite values beyond float16's range are
-    /// clamped to ±65504 rather than becoming infinities, and nonzero values too small for float16 become its smallest
-    /// subnormal rather than 0, because a tiny epsilon turned into 0 makes later divisions and square roots blow up.
+    /// Converts a float32 tensor to <paramref name="precision"/> in place (same name and dims). Finite values beyond the
+    /// format's range are clamped to its largest value rather than becoming infinities, and nonzero values too small for
+    /// it become its smallest subnormal rather than 0, because a tiny epsilon turned into 0 makes later divisions and
+    /// square roots blow up.
     /// </summary>
-    public static (int Clamped, int Flushed) ToFloat16(TensorProto tensor)
+    public static (int Clamped, int Flushed) ToReducedPrecision(TensorProto tensor, ReducedPrecision precision)
     {
         var values = TensorValues.ReadFloats(tensor);
-        var halves = new Half[values.Length];
+        var counts = Saturate(values, precision);
+        var converted = Encode(tensor.Name, tensor.Dims, values, precision);
+        tensor.FloatData.Clear();
+        tensor.DataType = converted.DataType;
+        tensor.RawData = converted.RawData;
+        return counts;
+    }
+
+    /// <summary>The values <see cref="ToReducedPrecision"/> would store for <paramref name="values"/>, read back as float32; the input is not changed.</summary>
+    public static float[] Rounded(float[] values, ReducedPrecision precision)
+    {
+        var saturated = (float[])values.Clone();
+        Saturate(saturated, precision);
+        return TensorValues.ReadFloats(Encode("rounded", [saturated.Length], saturated, precision));
+    }
+
+    /// <summary>Clamps finite values beyond the format's range and lifts nonzero values below its smallest subnormal, in place.</summary>
+    private static (int Clamped, int Flushed) Saturate(float[] values, ReducedPrecision precision)
+    {
+        var (max, smallest) = (precision.MaxValue(), precision.SmallestPositive());
         int clamped = 0, flushed = 0;
         for (var i = 0; i < values.Length; i++)
         {
-            var value = values[i];
-            var magnitude = MathF.Abs(value);
-            if (float.IsFinite(value) && magnitude > (float)Half.MaxValue)
+            var magnitude = MathF.Abs(values[i]);
+            if (float.IsFinite(values[i]) && magnitude > max)
             {
-                value = MathF.CopySign((float)Half.MaxValue, value);
+                values[i] = MathF.CopySign(max, values[i]);
                 clamped++;
             }
-            else if (magnitude > 0f && magnitude < SmallestHalf)
+            else if (magnitude > 0f && magnitude < smallest)
             {
-                value = MathF.CopySign(SmallestHalf, value);
+                values[i] = MathF.CopySign(smallest, values[i]);
                 flushed++;
             }
-
-            halves[i] = (Half)value;
         }
 
-        var converted = TensorValues.Create<Half>(tensor.Name, DataType.Float16, tensor.Dims, halves);
-        tensor.FloatData.Clear();
-        tensor.DataType = (int)DataType.Float16;
-        tensor.RawData = converted.RawData;
         return (clamped, flushed);
     }
+
+    /// <summary>A tensor of <paramref name="precision"/> holding <paramref name="values"/> rounded to it.</summary>
+    public static TensorProto Encode(string name, IEnumerable<long> dims, float[] values, ReducedPrecision precision) =>
+        precision == ReducedPrecision.Bfloat16
+            ? TensorValues.Create<ushort>(name, DataType.Bfloat16, dims, Array.ConvertAll(values, ReducedPrecisionFormats.ToBfloat16Bits))
+            : TensorValues.FromFloatsAsFloat16(name, dims, values);
 
     /// <summary>The largest magnitude in a floating-point tensor (0 for an empty one).</summary>
     public static float MaxMagnitude(TensorProto tensor)

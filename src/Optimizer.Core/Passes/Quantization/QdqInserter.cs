@@ -88,10 +88,14 @@ internal sealed class QdqInserter(GraphProto graph, UniqueNames names, Activatio
         }
     }
 
-    /// <summary>Rewires every consumer to the dequantized tensors and inserts the new nodes in topological order.</summary>
-    public void Apply()
+    /// <summary>
+    /// Rewires every consumer except <paramref name="floatReaders"/> to the dequantized tensors and inserts the new nodes
+    /// in topological order.
+    /// </summary>
+    public void Apply(IReadOnlyCollection<NodeProto> floatReaders)
     {
-        foreach (var node in graph.Node)
+        var raw = floatReaders.ToHashSet();
+        foreach (var node in graph.Node.Where(n => !raw.Contains(n)))
         {
             for (var i = 0; i < node.Input.Count; i++)
             {
@@ -116,7 +120,27 @@ internal sealed class QdqInserter(GraphProto graph, UniqueNames names, Activatio
         }
 
         graph.Node.Clear();
-        graph.Node.AddRange(ordered);
+        graph.Node.AddRange(WithoutUnreadPairs(ordered, raw.Count > 0));
+    }
+
+    /// <summary>
+    /// Drops QuantizeLinear→DequantizeLinear pairs nothing reads, which happens when every reader of a tensor is a
+    /// float reader (a fallback node): a dangling pair would only cost run time.
+    /// </summary>
+    private IEnumerable<NodeProto> WithoutUnreadPairs(List<NodeProto> nodes, bool mayHaveUnread)
+    {
+        if (!mayHaveUnread)
+        {
+            return nodes;
+        }
+
+        var inserted = _prefix.Concat(_after.Values.SelectMany(v => v)).ToHashSet();
+        var read = nodes.SelectMany(n => n.Input).Concat(graph.Output.Select(o => o.Name)).ToHashSet(StringComparer.Ordinal);
+        var unread = nodes.Where(n => inserted.Contains(n) && n.OpType == "DequantizeLinear" && !read.Contains(n.Output[0])).ToHashSet();
+        var unreadInputs = unread.Select(n => n.Input[0]).ToHashSet(StringComparer.Ordinal);
+        var stillRead = nodes.Where(n => !unread.Contains(n)).SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
+        return nodes.Where(n => !unread.Contains(n)
+            && !(n.OpType == "QuantizeLinear" && unreadInputs.Contains(n.Output[0]) && !stillRead.Contains(n.Output[0])));
     }
 
     private string Dequantize(string original, string[] inputs, int axis)

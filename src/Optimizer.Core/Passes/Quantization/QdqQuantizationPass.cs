@@ -1,7 +1,9 @@
+using System.Globalization;
 using Optimizer.Core.Calibration;
 using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Passes.Folding;
 
 namespace Optimizer.Core.Passes.Quantization;
 
@@ -9,7 +11,8 @@ namespace Optimizer.Core.Passes.Quantization;
 /// Static post-training INT8 quantization in QDQ format, for the CPU INT8 profile. Weights become per-channel
 /// symmetric int8 behind DequantizeLinear, biases int32, and activations get QuantizeLinear→DequantizeLinear pairs with
 /// uint8 parameters measured by running the float model on the calibration samples; ONNX Runtime then fuses the
-/// pattern into integer kernels (QLinearConv, QGemm, QLinearMatMul, ...). Nodes inside If/Loop/Scan bodies stay float.
+/// pattern into integer kernels (QLinearConv, QGemm, QLinearMatMul, ...). Un-folded BatchNormalization is folded into
+/// the preceding Conv/ConvTranspose first. Nodes inside If/Loop/Scan bodies stay float.
 /// </summary>
 public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : IModelPass
 {
@@ -25,6 +28,13 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
     {
         // Exporters often keep weights in Constant nodes; as initializers they are found and quantized like any other.
         var hoisted = ConstantHoisting.HoistAll(model);
+        // Folded first, so a Conv's weight scales absorb the BN scale and ORT sees Conv→Relu, which it fuses.
+        var folded = BatchNormFolding.Fold(model);
+        if (folded.Count > 0)
+        {
+            context.Note($"folded {folded.Count} BatchNormalization node(s) into the preceding Conv/ConvTranspose");
+        }
+
         var upgrade = OpsetUpgrade.UpgradeTo13(model);
         if (upgrade.FromVersion != upgrade.ToVersion)
         {
@@ -32,70 +42,96 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         }
 
         var inSubgraphs = WarnAboutSubgraphs(model, context);
-        var plan = QuantizationPlan.Build(model, Options);
-        if (plan.Nodes.Count == 0)
+        NameQuantizableNodes(model);
+        switch (Options.Mode)
         {
-            context.Note($"quantized nothing; {plan.LeftInFloat.Count + inSubgraphs} quantizable nodes left in float");
+            case QuantizationMode.Dynamic:
+                context.Note(DynamicQuantizer.Apply(model, Options) + HoistNote(hoisted));
+                return model;
+            case QuantizationMode.WeightOnlyInt4:
+                context.Note(Int4WeightQuantizer.Apply(model, Options) + HoistNote(hoisted));
+                return model;
+        }
+
+        var timings = new PhaseTimer();
+        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator);
+        var full = timings.Time("calibration and QDQ build", () => QdqModelBuilder.Build(model, Options, ranges));
+        if (full.Plan.Nodes.Count == 0)
+        {
+            context.Note($"quantized nothing; {full.Plan.LeftInFloat.Count + inSubgraphs} quantizable nodes left in float");
             return model;
         }
 
-        var ranges = ActivationCollector.Collect(model, plan.Activations, context.Calibration, CreateEstimator());
-        var parameters = ResolveParameters(plan, ranges);
-        var inserter = new QdqInserter(model.Graph, new UniqueNames(model), Options.ActivationType);
-        var replaced = new List<string>();
-        foreach (var slot in plan.Weights)
+        var needsErrors = Options.BiasCorrection || Options.Budget is not null;
+        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration)) : [];
+        var shifts = Options.BiasCorrection ? BiasCorrection.Shifts(model, errors) : null;
+        var result = shifts is { Count: > 0 } ? timings.Time("bias-corrected build", () => QdqModelBuilder.Build(model, Options, ranges, biasShifts: shifts)) : full;
+        if (shifts is { Count: > 0 })
         {
-            var weight = plan.Initializer(slot.Node.Input[slot.Input])!;
-            var bias = slot.BiasInput >= 0 ? plan.Initializer(slot.Node.Input[slot.BiasInput]) : null;
-            var quantized = WeightQuantizer.Quantize(TensorValues.ReadFloats(weight), weight.Dims, slot.Axis,
-                bias is null ? null : TensorValues.ReadFloats(bias), parameters[slot.ActivationInput].Scale);
-            replaced.Add(weight.Name);
-            if (bias is not null)
-            {
-                replaced.Add(bias.Name);
-            }
-
-            inserter.AddWeight(slot, weight, quantized);
+            context.Note($"bias correction shifted the bias of {shifts.Count} layer(s) by their mean output error on {Math.Min(context.Calibration.Samples.Count, LayerErrorProbe.MaxSamples)} calibration sample(s)");
         }
 
-        foreach (var constant in plan.Constants)
+        if (Options.Budget is { } budget)
         {
-            inserter.AddConstant(plan.Initializer(constant)!, parameters[constant]);
-            replaced.Add(constant);
+            var fallback = timings.Time("accuracy fallback", () => AccuracyFallback.Run(result, errors,
+                nodes => QdqModelBuilder.Build(model, Options, ranges, nodes, shifts), new CalibrationFidelity(model, context.Calibration), budget, Options.MaxFallbackFraction));
+            context.Note(FallbackNote(fallback, budget, context.Calibration.Samples.Count, Options.MaxFallbackFraction));
+            result = fallback.Build;
         }
 
-        foreach (var tensor in plan.Activations)
-        {
-            inserter.AddActivation(tensor, plan.SharedWith.GetValueOrDefault(tensor, tensor), parameters[tensor]);
-        }
-
-        inserter.Apply();
-        InitializerCleanup.RemoveUnused(model, model.Graph, replaced.Distinct());
-        context.Note(Summary(plan, inSubgraphs, hoisted));
-        return model;
+        context.Diagnostics.Detail($"quantize-int8 time: {timings}");
+        context.Note(Summary(result.Plan, inSubgraphs, hoisted));
+        return result.Model;
     }
 
     private IRangeEstimator CreateEstimator() => Options.CalibrationMethod switch
     {
         CalibrationMethod.Percentile => new PercentileEstimator(Options.Percentile),
+        CalibrationMethod.Entropy => new EntropyEstimator(),
+        CalibrationMethod.Mse => new MseEstimator(),
         _ => new MinMaxEstimator(),
     };
 
-    /// <summary>Scale and zero point of every quantized tensor; passthrough outputs take those of the tensor they share with.</summary>
-    private Dictionary<string, QuantParams> ResolveParameters(QuantizationPlan plan, IReadOnlyDictionary<string, TensorRange> ranges)
+    /// <summary>
+    /// Gives every quantizable main-graph node a unique name: bias shifts, fallback choices and report notes refer to
+    /// nodes by name, and exporters leave names empty or repeat them.
+    /// </summary>
+    private static void NameQuantizableNodes(ModelProto model)
     {
-        TensorRange RangeOf(string tensor) => plan.Constants.Contains(tensor)
-            ? MinMaxEstimator.FiniteMinMax(TensorValues.ReadFloats(plan.Initializer(tensor)!)) is var (min, max) && !float.IsNaN(min) ? new(min, max) : default
-            : ranges.GetValueOrDefault(tensor);
-
-        var parameters = new Dictionary<string, QuantParams>(StringComparer.Ordinal);
-        foreach (var tensor in plan.Activations.Concat(plan.Constants))
+        var names = new UniqueNames(model);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in model.Graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain) && QuantizableOps.Compute.Contains(n.OpType)))
         {
-            parameters[tensor] = QuantizationParameters.ForActivation(RangeOf(plan.SharedWith.GetValueOrDefault(tensor, tensor)), Options.ActivationType);
+            if (node.Name.Length == 0 || !seen.Add(node.Name))
+            {
+                node.Name = names.Take(node.Name.Length == 0 ? $"{node.OpType}_{node.Output.FirstOrDefault()}" : node.Name);
+                seen.Add(node.Name);
+            }
+        }
+    }
+
+    private static string FallbackNote(FallbackResult fallback, QuantizationBudget budget, int samples, double maxFraction)
+    {
+        var limits = string.Join(", ", new[]
+        {
+            budget.MinCosine is { } c ? string.Create(CultureInfo.InvariantCulture, $"min_cosine {c:0.####}") : null,
+            budget.MaxTop1Disagreement is { } d ? string.Create(CultureInfo.InvariantCulture, $"max_top1_disagreement {d:0.##%}") : null,
+        }.Where(l => l is not null));
+        if (fallback.Returned.Count == 0 && fallback.MeetsBudget)
+        {
+            return $"accuracy budget ({limits}) met with every node quantized: {fallback.Fidelity} on {samples} calibration sample(s)";
         }
 
-        return parameters;
+        var kept = string.Join(", ", fallback.Returned.Select(e => string.Create(CultureInfo.InvariantCulture,
+            $"'{e.Node}' ({e.OpType}, its int8 output error is {e.RelativeError:0.###%} of its signal)")));
+        var outcome = fallback.MeetsBudget
+            ? $"kept {fallback.Returned.Count} node(s) in float to meet it ({fallback.Fidelity})"
+            : string.Create(CultureInfo.InvariantCulture, $"the budget is not met even with up to {maxFraction:0%} of the quantized nodes in float; kept the best candidate ({fallback.Fidelity}) with {fallback.Returned.Count} node(s) in float");
+        return $"accuracy fallback: the fully quantized model misses the budget ({limits}) on {samples} calibration sample(s) ({fallback.FullyQuantized}); "
+            + $"{outcome} after {fallback.Evaluations} evaluation(s){(kept.Length > 0 ? ": " + kept : "")}";
     }
+
+    private static string HoistNote(int hoisted) => hoisted > 0 ? $"; hoisted {hoisted} Constant-node tensors to initializers" : "";
 
     /// <summary>Quantizable nodes inside If/Loop/Scan bodies stay float (calibrating them needs per-branch runs); say so, by name.</summary>
     private static int WarnAboutSubgraphs(ModelProto model, PassContext context)
@@ -121,7 +157,6 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         var counts = string.Join(", ", plan.Nodes.GroupBy(n => n.OpType).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
         var floats = plan.LeftInFloat.Count + inSubgraphs;
         var detail = plan.LeftInFloat.Count == 0 ? "" : ": " + string.Join(", ", plan.LeftInFloat.Take(10).Select(f => $"'{f.Node.Name}' ({f.Reason})"));
-        var hoistNote = hoisted > 0 ? $"; hoisted {hoisted} Constant-node tensors to initializers" : "";
-        return $"quantized {counts}; {floats} left in float{detail}{hoistNote}";
+        return $"quantized {counts}; {floats} left in float{detail}{HoistNote(hoisted)}";
     }
 }

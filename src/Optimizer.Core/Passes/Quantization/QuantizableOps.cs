@@ -3,10 +3,14 @@ namespace Optimizer.Core.Passes.Quantization;
 /// <summary>The op families the pass knows how to quantize, and how ONNX Runtime's QDQ fusions treat their neighbours.</summary>
 internal static class QuantizableOps
 {
-    /// <summary>Ops that get QDQ on their float inputs and output; ORT turns each into an integer kernel (QLinearConv, QGemm, QLinearAdd, ...).</summary>
+    /// <summary>
+    /// Ops that get QDQ on their float inputs and output; ORT turns each into an integer kernel (QLinearConv,
+    /// QLinearConvTranspose, QGemm, QLinearAdd, QLinearLeakyRelu, QLinearSigmoid, QLinearSoftmax, ...).
+    /// </summary>
     public static readonly HashSet<string> Compute = new(StringComparer.Ordinal)
     {
-        "Conv", "Gemm", "MatMul", "Add", "Mul", "Concat", "GlobalAveragePool", "AveragePool",
+        "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Mul", "Concat", "GlobalAveragePool", "AveragePool",
+        "LeakyRelu", "Sigmoid", "Softmax",
     };
 
     /// <summary>
@@ -15,7 +19,8 @@ internal static class QuantizableOps
     /// </summary>
     public static readonly HashSet<string> PassThrough = new(StringComparer.Ordinal)
     {
-        "MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze",
+        "MaxPool", "Flatten", "Reshape", "Transpose", "Squeeze", "Unsqueeze", "Resize", "Gather", "Slice", "Split",
+        "Expand", "DepthToSpace", "SpaceToDepth",
     };
 
     /// <summary>

@@ -20,6 +20,12 @@ internal static class QuantizationParameters
     /// <summary>Symmetric int8 weights use [-127, 127] so that negating a weight never saturates.</summary>
     public const int WeightMax = 127;
 
+    /// <summary>
+    /// Reduced-range (7-bit) weights use [-64, 64]: without VNNI, x86 sums pairs of uint8 x int8 products in int16,
+    /// and 2 x 255 x 64 still fits where 2 x 255 x 127 saturates.
+    /// </summary>
+    public const int ReducedWeightMax = 64;
+
     /// <summary>Integer limits of an activation type.</summary>
     public static (int Min, int Max) Limits(ActivationType type) => type == ActivationType.UInt8 ? (0, 255) : (-128, 127);
 
@@ -31,6 +37,14 @@ internal static class QuantizationParameters
     {
         var (qmin, qmax) = Limits(type);
         var r = range.IncludingZero();
+        if (type == ActivationType.Int8Symmetric)
+        {
+            // Zero point 0 and ±127 steps (never -128, so the range is the same both ways), as accelerators expect.
+            var magnitude = MathF.Max(-r.Min, r.Max);
+            r = new TensorRange(-magnitude, magnitude);
+            (qmin, qmax) = (-WeightMax, WeightMax);
+        }
+
         var scale = (r.Max - r.Min) / (qmax - qmin);
         if (!float.IsFinite(scale))
         {

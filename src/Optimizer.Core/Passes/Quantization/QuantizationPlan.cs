@@ -21,9 +21,11 @@ internal sealed class QuantizationPlan
     private readonly Dictionary<string, TensorProto> _initializers;
     private readonly HashSet<string> _graphOutputs;
     private readonly ILookup<string, NodeProto> _consumers;
+    private readonly IReadOnlySet<string> _fallback;
 
-    private QuantizationPlan(ModelProto model, QuantizationOptions options)
+    private QuantizationPlan(ModelProto model, QuantizationOptions options, IReadOnlySet<string> fallback)
     {
+        _fallback = fallback;
         var graph = model.Graph;
         _graph = graph;
         _options = options;
@@ -52,13 +54,22 @@ internal sealed class QuantizationPlan
     /// <summary>Weights that become int8.</summary>
     public List<WeightSlot> Weights { get; } = [];
 
+    /// <summary>
+    /// Nodes the accuracy fallback returned to float. Unlike nodes excluded by configuration, they read their inputs
+    /// unquantized: the input's quantization error is usually what made them harmful.
+    /// </summary>
+    public List<NodeProto> Fallback { get; } = [];
+
     /// <summary>The float initializer of <paramref name="name"/>, or null.</summary>
     public TensorProto? Initializer(string name) => _initializers.GetValueOrDefault(name);
 
-    /// <summary>Plans the quantization of <paramref name="model"/>'s main graph (subgraphs are never touched).</summary>
-    public static QuantizationPlan Build(ModelProto model, QuantizationOptions options)
+    /// <summary>
+    /// Plans the quantization of <paramref name="model"/>'s main graph (subgraphs are never touched); nodes named in
+    /// <paramref name="fallback"/> stay float and read float inputs.
+    /// </summary>
+    public static QuantizationPlan Build(ModelProto model, QuantizationOptions options, IReadOnlySet<string>? fallback = null)
     {
-        var plan = new QuantizationPlan(model, options);
+        var plan = new QuantizationPlan(model, options, fallback ?? new HashSet<string>());
         plan.PlanNodes();
         plan.PlanSharedParameters();
         return plan;
@@ -79,6 +90,13 @@ internal sealed class QuantizationPlan
             if (IsExcluded(node))
             {
                 LeftInFloat.Add((node, "excluded by configuration"));
+                continue;
+            }
+
+            if (_fallback.Contains(node.Name))
+            {
+                LeftInFloat.Add((node, "returned to float by the accuracy fallback"));
+                Fallback.Add(node);
                 continue;
             }
 
@@ -134,11 +152,16 @@ internal sealed class QuantizationPlan
         var quantized = Activations.Concat(Constants).ToHashSet(StringComparer.Ordinal);
         foreach (var node in _graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain) && QuantizableOps.PassThrough.Contains(n.OpType)))
         {
-            if (node.Input.Count > 0 && node.Output.Count == 1 && quantized.Contains(node.Input[0]) && quantized.Contains(node.Output[0])
-                && !Constants.Contains(node.Output[0]) && !IsExcluded(node))
+            if (node.Input.Count == 0 || !quantized.Contains(node.Input[0]) || IsExcluded(node))
+            {
+                continue;
+            }
+
+            // Split has several outputs; each one that is quantized shares the input's parameters.
+            foreach (var output in node.Output.Where(o => quantized.Contains(o) && !Constants.Contains(o)))
             {
                 // Nodes are topologically ordered, so the input's own sharing is already resolved.
-                SharedWith[node.Output[0]] = SharedWith.GetValueOrDefault(node.Input[0], node.Input[0]);
+                SharedWith[output] = SharedWith.GetValueOrDefault(node.Input[0], node.Input[0]);
             }
         }
     }
@@ -155,6 +178,10 @@ internal sealed class QuantizationPlan
             case "Conv":
                 return IsActivation(node, 0) && WeightOf(node, 1, axis: 0, minRank: 3, biasInput: 2) is { } convWeight
                     ? ([node.Input[0]], convWeight) : null;
+            case "ConvTranspose":
+                // ConvTranspose weights are [C_in, C_out/group, k...]: output channels run along axis 1.
+                return IsActivation(node, 0) && WeightOf(node, 1, axis: 1, minRank: 3, biasInput: 2) is { } transposedWeight
+                    ? ([node.Input[0]], transposedWeight) : null;
             case "Gemm":
                 if (!IsActivation(node, 0) || node.Input.Count < 2)
                 {

@@ -18,10 +18,12 @@ internal static class WeightQuantizer
     private const float MaxBiasMagnitude = 1 << 30;
 
     /// <summary>
-    /// Quantizes <paramref name="weights"/> of shape <paramref name="dims"/> along <paramref name="axis"/> (-1: per tensor),
-    /// and <paramref name="bias"/> (one value per channel of the axis) against <paramref name="inputScale"/>.
+    /// Quantizes <paramref name="weights"/> of shape <paramref name="dims"/> along <paramref name="axis"/> (-1: per tensor)
+    /// to [-<paramref name="weightMax"/>, <paramref name="weightMax"/>], and <paramref name="bias"/> (one value per channel
+    /// of the axis) against <paramref name="inputScale"/>.
     /// </summary>
-    public static QuantizedWeight Quantize(float[] weights, IReadOnlyList<long> dims, int axis, float[]? bias, float inputScale)
+    public static QuantizedWeight Quantize(float[] weights, IReadOnlyList<long> dims, int axis, float[]? bias, float inputScale,
+        int weightMax = QuantizationParameters.WeightMax)
     {
         var channels = axis < 0 ? 1 : checked((int)dims[axis]);
         long inner = 1;
@@ -30,7 +32,7 @@ internal static class WeightQuantizer
             inner *= dims[d];
         }
 
-        var scales = ChannelScales(weights, axis, channels, inner);
+        var scales = ChannelScales(weights, axis, channels, inner, weightMax);
         if (bias is not null)
         {
             for (var i = 0; i < bias.Length; i++)
@@ -48,7 +50,7 @@ internal static class WeightQuantizer
         for (var i = 0; i < weights.Length; i++)
         {
             var c = axis < 0 ? 0 : (int)(i / inner % channels);
-            values[i] = (sbyte)QuantizationParameters.Quantize(weights[i], scales[c], 0, -QuantizationParameters.WeightMax, QuantizationParameters.WeightMax);
+            values[i] = (sbyte)QuantizationParameters.Quantize(weights[i], scales[c], 0, -weightMax, weightMax);
         }
 
         if (bias is null)
@@ -67,7 +69,7 @@ internal static class WeightQuantizer
         return new QuantizedWeight(values, scales, biasValues, biasScales);
     }
 
-    private static float[] ChannelScales(float[] weights, int axis, int channels, long inner)
+    private static float[] ChannelScales(float[] weights, int axis, int channels, long inner, int weightMax)
     {
         var absMax = new float[channels];
         if (axis <= 0 && weights.Length > 0)
@@ -89,7 +91,7 @@ internal static class WeightQuantizer
         }
 
         // An all-zero (or empty) channel gets a tiny positive scale: every weight still quantizes to 0, nothing divides by 0.
-        return absMax.Select(m => m / QuantizationParameters.WeightMax is var s && s >= QuantizationParameters.TinyScale && float.IsFinite(s)
+        return absMax.Select(m => m / weightMax is var s && s >= QuantizationParameters.TinyScale && float.IsFinite(s)
             ? s : QuantizationParameters.TinyScale).ToArray();
     }
 }

@@ -1,0 +1,53 @@
+namespace Optimizer.Cli.Tests;
+
+[TestClass]
+public sealed class ConfigCommandsTests
+{
+    private static string NewFolder() => Directory.CreateTempSubdirectory("optimizer-cli-").FullName;
+
+    [TestMethod]
+    public void Init_WritesAStarterFileThatCompressAccepts()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+
+        var init = CliRun.Of("init", model);
+        var again = CliRun.Of("init", model);
+        var compress = CliRun.Of("compress", model, "-p", "cpu-int8", "-o", Path.Combine(folder, "int8.onnx"));
+
+        Assert.AreEqual(0, init.ExitCode, init.ToString());
+        var text = File.ReadAllText(Path.Combine(folder, "compression.yaml"));
+        StringAssert.StartsWith(text, "# yaml-language-server: $schema=file://");
+        StringAssert.Contains(text, "compression.schema.json");
+        Assert.IsTrue(File.Exists(new Uri(text.Split('\n')[0].Split("$schema=")[1].Trim()).LocalPath), "the schema the modeline names exists");
+        CollectionAssert.AreEqual(new[] { "OPT1006" }, again.ErrorCodes.ToArray(), "init does not overwrite without --force");
+        Assert.AreEqual(0, compress.ExitCode, compress.ToString());
+    }
+
+    [TestMethod]
+    public void Config_ShowsLayersOverridesAndDefaults()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+        File.WriteAllText(Path.Combine(folder, "compression.yaml"), "version: 1\ncalibration:\n  samples: 4\n");
+
+        var run = CliRun.Of("config", model, "--set", "budgets.min_cosine=0.97");
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        StringAssert.Contains(run.Output, "samples: 4  # compression.yaml:3");
+        StringAssert.Contains(run.Output, "min_cosine: 0.97  # --set budgets.min_cosine=0.97");
+        StringAssert.Contains(run.Output, "cpu-int8:  # built in");
+    }
+
+    [TestMethod]
+    public void Compress_SetOverride_WithABadValue_IsACodedError()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+
+        var run = CliRun.Of("compress", model, "--set", "calibration.samples=zero");
+
+        CollectionAssert.AreEqual(new[] { "OPT1003" }, run.ErrorCodes.ToArray(), run.ToString());
+        StringAssert.StartsWith(run.Error, "--set calibration.samples=zero: error OPT1003");
+    }
+}

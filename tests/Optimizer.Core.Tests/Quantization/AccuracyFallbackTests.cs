@@ -1,0 +1,69 @@
+using Optimizer.Core.Passes.Quantization;
+using Optimizer.TestModels;
+using static Optimizer.Core.Tests.Quantization.QuantizationTestSupport;
+using static Optimizer.TestModels.ModelRuns;
+
+namespace Optimizer.Core.Tests.Quantization;
+
+[TestClass]
+public sealed class AccuracyFallbackTests
+{
+    private static readonly long[] Shape = [8, OutlierBranchModel.Features];
+
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void Quantize_OutlierBranchWithTightBudget_KeepsTheSensitiveLayerInFloatAndMeetsTheBudget()
+    {
+        var original = OutlierBranchModel.Create();
+        var calibration = RandomSamples(OutlierBranchModel.Input, Shape, count: 8, seed: 1);
+        var heldOut = RandomSamples(OutlierBranchModel.Input, Shape, count: 4, seed: 2);
+        var expected = RunAll(original, heldOut);
+        var budget = new QuantizationBudget { MinCosine = 0.999 };
+
+        var unguarded = new QdqQuantizationPass().Apply(original.Clone(), Context(calibration, out _));
+        var context = Context(calibration, out _);
+        var guarded = new QdqQuantizationPass(new QuantizationOptions { Budget = budget }).Apply(original.Clone(), context);
+
+        var unguardedCosine = Cosine(expected, RunAll(unguarded, heldOut));
+        var guardedCosine = Cosine(expected, RunAll(guarded, heldOut));
+        var note = context.Notes.Single(n => n.StartsWith("accuracy fallback", StringComparison.Ordinal));
+        TestContext.WriteLine($"held-out cosine without fallback {unguardedCosine:F5}, with {guardedCosine:F5}; {note}");
+        Assert.IsLessThan(0.99, unguardedCosine, "the outlier tensor wrecks plain int8");
+        Assert.IsGreaterThanOrEqualTo(0.999, guardedCosine);
+        StringAssert.Contains(note, $"'{OutlierBranchModel.SensitiveNode}' (MatMul");
+        StringAssert.Contains(note, "to meet it (cosine 0.99");
+        var floats = int.Parse(System.Text.RegularExpressions.Regex.Match(context.Notes[^1], @"(\d+) left in float").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.IsLessThanOrEqualTo(3, floats, "only the few nodes around the outlier tensor return to float: " + context.Notes[^1]);
+    }
+
+    [TestMethod]
+    public void Quantize_UnreachableBudget_StopsAtTheCapAndSaysSo()
+    {
+        var original = OutlierBranchModel.Create();
+        var calibration = RandomSamples(OutlierBranchModel.Input, Shape, count: 4, seed: 1);
+        var options = new QuantizationOptions { Budget = new QuantizationBudget { MinCosine = 1.0 }, MaxFallbackFraction = 0.2 };
+
+        var context = Context(calibration, out _);
+        var quantized = new QdqQuantizationPass(options).Apply(original.Clone(), context);
+
+        var note = context.Notes.Single(n => n.StartsWith("accuracy fallback", StringComparison.Ordinal));
+        TestContext.WriteLine(note);
+        StringAssert.Contains(note, "the budget is not met even with up to 20% of the quantized nodes in float");
+        Assert.IsTrue(quantized.Graph.Node.Any(n => n.OpType == "QuantizeLinear"), "the best candidate is still quantized");
+        RunAll(quantized, calibration);
+    }
+
+    [TestMethod]
+    public void Quantize_BudgetMetByTheFullyQuantizedModel_ReturnsNothingToFloat()
+    {
+        var calibration = RandomSamples(MatMulModel.Input, [4, MatMulModel.Features], count: 4, seed: 5);
+        var context = Context(calibration, out _);
+
+        new QdqQuantizationPass(new QuantizationOptions { Budget = new QuantizationBudget { MinCosine = 0.9, MaxTop1Disagreement = 0.5 } })
+            .Apply(MatMulModel.Create(), context);
+
+        StringAssert.StartsWith(context.Notes.Single(n => n.StartsWith("accuracy", StringComparison.Ordinal)), "accuracy budget (min_cosine 0.9, max_top1_disagreement 50%) met with every node quantized");
+        StringAssert.Contains(context.Notes[^1], "0 left in float");
+    }
+}
