@@ -13,4 +13,8 @@ internal sealed record CaseResult(
     double Fp16CpuLatencyRatio,
     double ToolSeconds,
     double ToolTimeRatio,
-    double PeakMemoryRatio);
+    double PeakMemoryRatio,
+    double Int8HeldOutCosine,
+    double? Int8HeldOutTop1,
+    double Int8PassSeconds,
+    double InferenceSeconds);

@@ -12,6 +12,9 @@ namespace Optimizer.Benchmarks;
 /// <summary>Runs one case end to end: write model and calibration data, compress both profiles, time everything.</summary>
 internal static class CaseRunner
 {
+    /// <summary>Samples, unseen by calibration, on which INT8 fidelity is measured.</summary>
+    private const int HeldOutSamples = 32;
+
     public static CaseResult Run(BenchmarkCase benchmark, int samples, int rounds)
     {
         var folder = Directory.CreateTempSubdirectory($"optimizer-bench-{benchmark.Name}-").FullName;
@@ -20,6 +23,11 @@ internal static class CaseRunner
             var model = benchmark.Build();
             var modelPath = Path.Combine(folder, "net.onnx");
             File.WriteAllBytes(modelPath, model.ToByteArray());
+            if (benchmark.Yaml is not null)
+            {
+                File.WriteAllText(Path.Combine(folder, "compression.yaml"), benchmark.Yaml);
+            }
+
             var calibration = ModelRuns.RandomSamples(benchmark.Input, benchmark.SampleShape, samples, seed: 5);
             var calibrationFolder = Directory.CreateDirectory(Path.Combine(folder, "calibration")).FullName;
             foreach (var sample in calibration.Samples)
@@ -47,6 +55,10 @@ internal static class CaseRunner
             var latency = LatencyMeter.MedianMilliseconds(
                 [model, ModelFile.Load(int8.OutputPath), ModelFile.Load(fp16.OutputPath)], calibration.Samples[0], rounds);
             var weightBytes = ModelSummary.Of(model).WeightBytes;
+            // Held-out samples the calibration never saw: what the fidelity of a shipped model means.
+            var heldOut = ModelRuns.RandomSamples(benchmark.Input, benchmark.SampleShape, HeldOutSamples, seed: 6).Samples;
+            var heldOutFidelity = FidelityVerifier.Verify(FidelityVerifier.ReferenceOutputs(model, heldOut), ModelFile.Load(int8.OutputPath), heldOut);
+            var top1 = heldOutFidelity.Outputs.Where(o => o.Top1Agreement is not null).Select(o => o.Top1Agreement!.Value).DefaultIfEmpty(double.NaN).Min();
             return new CaseResult(
                 benchmark.Name,
                 weightBytes,
@@ -59,7 +71,11 @@ internal static class CaseRunner
                 latency[2] / latency[0],
                 toolSeconds,
                 toolSeconds / inferenceSeconds,
-                peak / (double)weightBytes);
+                peak / (double)weightBytes,
+                heldOutFidelity.Cosine,
+                double.IsNaN(top1) ? null : top1,
+                int8.Report.Passes.Sum(p => p.Seconds),
+                inferenceSeconds);
         }
         finally
         {

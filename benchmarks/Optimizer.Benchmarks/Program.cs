@@ -28,23 +28,33 @@ BenchmarkCase[] cases =
     new("resnet-bn-w32-64px", () => ResidualNetModel.Create(width: 32, imageSize: 64), ResidualNetModel.Input, [1, 3, 64, 64]),
     new("mobilenet-bn-w32-64px", () => DepthwiseNetModel.Create(width: 32, imageSize: 64), DepthwiseNetModel.Input, [1, 3, 64, 64]),
     new("transformer-d128-t32", () => TransformerBlockModel.Create(dim: 128, tokens: 32), TransformerBlockModel.Input, [1, 32, 128]),
+    new("transformer-d128-t32 dynamic", () => TransformerBlockModel.Create(dim: 128, tokens: 32), TransformerBlockModel.Input, [1, 32, 128], QuantizationMode("dynamic")),
+    new("transformer-d128-t32 int4", () => TransformerBlockModel.Create(dim: 128, tokens: 32), TransformerBlockModel.Input, [1, 32, 128], QuantizationMode("weight_only_int4")),
+    new("lstm-h128-s32", () => LstmModel.Create(features: 64, hidden: 128), LstmModel.Input, [1, 32, 64]),
+    new("lstm-h128-s32 dynamic", () => LstmModel.Create(features: 64, hidden: 128), LstmModel.Input, [1, 32, 64], QuantizationMode("dynamic")),
     new("audio-frontend-1e11", () => AudioFrontEndModel.Create(samples: 8000, channels: 64), AudioFrontEndModel.Input, [1, 1, 8000]),
 ];
 
 Console.WriteLine($"Optimizer benchmark: {samples} calibration samples, {rounds} interleaved latency rounds, 1 ORT thread, {Environment.ProcessorCount} cores");
 Console.WriteLine();
-Console.WriteLine("| model | weights | int8 size | fp16 size | int8 cosine | fp16 cosine | fp32 latency | int8/fp32 latency | fp16/fp32 latency (CPU) | tool time | tool / fp32 inference on calibration set | peak memory / weights |");
-Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+Console.WriteLine("| model | weights | int8 size | fp16 size | int8 cosine | fp16 cosine | int8 held-out cosine | int8 held-out top-1 | fp32 latency | int8/fp32 latency | fp16/fp32 latency (CPU) | tool time | tool / fp32 inference on calibration set | int8 passes / fp32 inference | peak memory / weights |");
+Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 foreach (var benchmark in cases)
 {
     var r = CaseRunner.Run(benchmark, samples, rounds);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"| {r.Name} | {ConfigValues.FormatSize(r.WeightBytes)} | {r.Int8SizeRatio:0.000}x | {r.Fp16SizeRatio:0.000}x | {r.Int8Cosine:0.0000} | {r.Fp16Cosine:0.00000} | " +
-        $"{r.Fp32Milliseconds:0.00} ms | {r.Int8LatencyRatio:0.00}x | {r.Fp16CpuLatencyRatio:0.00}x | {r.ToolSeconds:0.0} s | {r.ToolTimeRatio:0.0}x | {r.PeakMemoryRatio:0.0}x |"));
+        $"{r.Int8HeldOutCosine:0.0000} | {(r.Int8HeldOutTop1 is { } top1 ? $"{top1:0.0%}" : "-")} | " +
+        $"{r.Fp32Milliseconds:0.00} ms | {r.Int8LatencyRatio:0.00}x | {r.Fp16CpuLatencyRatio:0.00}x | {r.ToolSeconds:0.0} s | {r.ToolTimeRatio:0.0}x | {r.Int8PassSeconds / r.InferenceSeconds:0.0}x | {r.PeakMemoryRatio:0.0}x |"));
 }
 
 Console.WriteLine();
 Console.WriteLine("fp16 latency on CPU is informational: ORT runs most float16 ops in float32 between Casts there (see ORT-FACTS).");
 Console.WriteLine("peak memory is the process's peak working set (runtime included) after the case, cases run smallest first.");
+Console.WriteLine("held-out: 32 samples the calibration never saw; top-1 agreement over the last axis (per token for the transformer).");
+Console.WriteLine("'dynamic' and 'int4' rows set quantization.mode for cpu-int8 (dynamic: int8 MatMul weights, activations at run time;");
+Console.WriteLine("int4: 4-bit block-wise MatMulNBits weights, block 32); their int8 columns describe that mode.");
 Console.WriteLine();
 PruningBenchmark.Print(samples, rounds);
+
+static string QuantizationMode(string mode) => $"version: 1\nprofiles:\n  cpu-int8:\n    quantization: {{ mode: {mode} }}\n  gpu-fp16: {{}}\n";

@@ -28,7 +28,7 @@ internal static class PruningBenchmark
         new("mobilenet-bn-w32-64px", () => DepthwiseNetModel.Create(width: 32, imageSize: 64), DepthwiseNetModel.Input, [1, 3, 64, 64]),
     ];
 
-    /// <summary>Prints the table; <paramref name="only"/> restricts it to one model (one process per model isolates native crashes).</summary>
+    /// <summary>Prints the table; <paramref name="only"/> restricts it to the model of that name.</summary>
     public static void Print(int samples, int rounds, string? only = null)
     {
         Console.WriteLine($"Pruning: {samples} calibration samples, cosine on {HeldOutSamples} held-out samples, {rounds} interleaved single-thread latency rounds");
@@ -36,8 +36,8 @@ internal static class PruningBenchmark
         Console.WriteLine("| model | pruning | parameters | size | gzip size | latency | cosine | centered cosine | tool time |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
 
-        // Every model is pruned and quantized before any latency is timed: quantizing after single-thread latency
-        // sessions crashed ONNX Runtime 1.31.1 natively on this machine (SIGSEGV in libonnxruntime.so).
+        // Every model is pruned and quantized first, then all latencies are timed back to back, so that no pruning or
+        // calibration work (and its garbage collections) runs between timed rounds.
         var prepared = Cases.Where(c => only is null || c.Name == only).Select(c => Prepare(c, samples)).ToList();
         foreach (var rows in prepared.Select(p => p.Rows(rounds)).ToList())
         {

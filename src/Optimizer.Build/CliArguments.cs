@@ -13,6 +13,7 @@ internal static class CliArguments
         string model,
         IEnumerable<string>? profiles,
         string? config,
+        IEnumerable<string>? configOverrides,
         string? calibration,
         string outputDirectory,
         string? outputName,
@@ -33,6 +34,15 @@ internal static class CliArguments
         }
 
         AddPathOption(args, "--config", config);
+        foreach (var assignment in configOverrides ?? [])
+        {
+            if (!string.IsNullOrWhiteSpace(assignment))
+            {
+                args.Add(new("--set"));
+                args.Add(new(assignment.Trim()));
+            }
+        }
+
         AddPathOption(args, "--calibration", calibration);
         AddPathOption(args, "--output-dir", outputDirectory);
         if (!string.IsNullOrWhiteSpace(outputName))

@@ -46,6 +46,12 @@ public class CompressModel : ToolTask
     /// <summary>Profiles to produce; when empty the CLI chooses (the YAML's profiles, else cpu-int8 and gpu-fp16).</summary>
     public string[]? Profiles { get; set; }
 
+    /// <summary>
+    /// Item metadata <c>ConfigOverrides</c>: <c>key.path=value</c> entries (semicolon-separated) that win over every
+    /// compression.yaml, e.g. <c>calibration.samples=64;budgets.min_cosine=0.99</c>.
+    /// </summary>
+    public string[]? ConfigOverrides { get; set; }
+
     /// <summary>Folder of calibration samples; when empty the CLI generates synthetic inputs (and warns).</summary>
     public string? Calibration { get; set; }
 
@@ -87,6 +93,7 @@ public class CompressModel : ToolTask
         model: Model,
         profiles: Profiles,
         config: Config,
+        configOverrides: ConfigOverrides,
         calibration: Calibration,
         outputDirectory: OutputDirectory,
         outputName: OutputName,
@@ -120,7 +127,8 @@ public class CompressModel : ToolTask
 
         using (held)
         {
-            var restored = cache.TryRestore(key, OutputDirectory, OutputsList, ManifestEntries!);
+            List<ManifestEntry>? restored = null;
+            Guarded(cache, "could not restore a result", () => restored = cache.TryRestore(key, OutputDirectory, OutputsList, ManifestEntries!));
             if (restored is not null)
             {
                 foreach (var entry in restored)
@@ -136,8 +144,21 @@ public class CompressModel : ToolTask
                 return false;
             }
 
-            cache.Store(key, ManifestEntries!);
+            Guarded(cache, "could not store the result", () => cache.Store(key, ManifestEntries!));
             return true;
+        }
+    }
+
+    // A cache is an optimization: a cache folder that cannot be read or written costs a compression, never the build.
+    private void Guarded(CompressionCache cache, string what, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.LogMessage(MessageImportance.Normal, $"Optimizer cache '{cache.Directory}': {what} ({ex.Message}).");
         }
     }
 
@@ -149,6 +170,7 @@ public class CompressModel : ToolTask
         "profiles=" + string.Join(";", (Profiles ?? []).Select(p => p.Trim()).Where(p => p.Length > 0)),
         "name=" + (string.IsNullOrWhiteSpace(OutputName) ? Path.GetFileNameWithoutExtension(Model) : OutputName!.Trim()),
         "config=" + (Config ?? ""),
+        "overrides=" + string.Join(";", (ConfigOverrides ?? []).Select(o => o.Trim())),
         "calibration=" + (Calibration ?? ""),
         "budgetsAsWarnings=" + BudgetsAsWarnings,
     ];

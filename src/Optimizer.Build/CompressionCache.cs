@@ -111,7 +111,7 @@ internal sealed class CompressionCache(string directory)
     /// <summary>Stores the result the CLI just wrote (its outputs list and manifest entries) under <paramref name="key"/>.</summary>
     public void Store(string key, string manifestEntries)
     {
-        var entries = ManifestEntry.ParseAll(File.ReadAllLines(manifestEntries));
+        var entries = File.Exists(manifestEntries) ? ManifestEntry.ParseAll(File.ReadAllLines(manifestEntries)) : null;
         var final = Path.Combine(Directory, key);
         if (entries is null || System.IO.Directory.Exists(final))
         {

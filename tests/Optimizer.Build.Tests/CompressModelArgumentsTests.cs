@@ -12,6 +12,7 @@ public sealed class CompressModelArgumentsTests
         var task = folder.NewTask(engine);
         task.Profiles = ["cpu-int8", " gpu-fp16 ", ""];
         task.Config = folder.Write("models/net.compression.yaml", "version: 1");
+        task.ConfigOverrides = ["calibration.samples=64", " budgets.max_size=8 MB ", ""];
         task.Calibration = Path.Combine(folder.Root, "models", "calibration") + Path.DirectorySeparatorChar;
         task.OutputName = "classifier";
         task.Verbose = true;
@@ -27,6 +28,8 @@ public sealed class CompressModelArgumentsTests
             "--profile", "cpu-int8",
             "--profile", "gpu-fp16",
             "--config", Quoted(task.Config),
+            "--set", "calibration.samples=64",
+            "--set", Quoted("budgets.max_size=8 MB"),
             "--calibration", Quoted(Path.Combine(folder.Root, "models", "calibration")),
             "--output-dir", Quoted(folder.OutputDirectory),
             "--output-name", "classifier",

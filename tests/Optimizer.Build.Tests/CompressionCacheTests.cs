@@ -55,6 +55,20 @@ public sealed class CompressionCacheTests
         Assert.IsNotNull(again.ResponseFileText, $"a changed {change} must compress again");
     }
 
+    [TestMethod]
+    public void UnusableCacheFolder_CompressesWithoutIt_AndTheBuildSucceeds()
+    {
+        using var folder = new TaskFolder();
+        var engine = new RecordingBuildEngine();
+        var task = NewTask(folder, engine, "a", folder.Write("models/compression.yaml", "version: 1"));
+        task.CacheDirectory = folder.Write("obj/not-a-folder", "a file where the cache folder should be");
+
+        Assert.IsTrue(task.Execute(), engine.Transcript());
+
+        Assert.IsNotNull(task.ResponseFileText, "the model is compressed as if there were no cache");
+        Assert.AreEqual(0, engine.Warnings.Count + engine.Errors.Count, engine.Transcript());
+    }
+
     private static FakeCliRun NewTask(TaskFolder folder, RecordingBuildEngine engine, string tfm, string yaml)
     {
         var task = folder.NewTask(engine);

@@ -1,6 +1,7 @@
 using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Passes.Quantization;
 using Optimizer.Core.Runtime;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
@@ -71,7 +72,8 @@ public static class ActivationCollector
     /// </summary>
     internal static ModelProto WithOutputs(ModelProto model, IEnumerable<string> tensors)
     {
-        var copy = model.Clone();
+        // The weights are shared, not copied: ORT gets its own copy when the session is created, a third is waste.
+        var copy = SharedWeightCopy.Of(model);
         var existing = copy.Graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var tensor in tensors.Where(t => !existing.Contains(t)))
         {

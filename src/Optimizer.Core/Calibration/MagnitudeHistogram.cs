@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace Optimizer.Core.Calibration;
 
 /// <summary>
@@ -31,74 +29,28 @@ public sealed class MagnitudeHistogram
     /// <summary>True when no finite value has been seen.</summary>
     public bool IsEmpty => Min > Max;
 
-    /// <summary>Values binned per SIMD step: small enough for the stack, large enough to amortise the calls.</summary>
-    private const int Chunk = 1024;
-
     /// <summary>The width of one bin.</summary>
     public float BinWidth => Edge / Bins;
 
     /// <summary>Adds the finite values of <paramref name="values"/>; NaN and infinities are ignored.</summary>
     public void Observe(ReadOnlySpan<float> values)
     {
-        if (values.IsEmpty)
+        var (min, max) = MinMaxEstimator.FiniteMinMax(values);
+        if (float.IsNaN(min))
         {
             return;
-        }
-
-        // Min and Max propagate NaN and infinities, so finite extremes mean every value is finite: the fast path.
-        var (min, max) = (TensorPrimitives.Min(values), TensorPrimitives.Max(values));
-        var allFinite = float.IsFinite(min) && float.IsFinite(max);
-        if (!allFinite)
-        {
-            (min, max) = MinMaxEstimator.FiniteMinMax(values);
-            if (float.IsNaN(min))
-            {
-                return;
-            }
         }
 
         Min = MathF.Min(Min, min);
         Max = MathF.Max(Max, max);
         Grow(MathF.Max(MathF.Abs(min), MathF.Abs(max)));
         var perUnit = Bins / Edge;
-        if (allFinite)
-        {
-            CountFinite(values, perUnit);
-            return;
-        }
-
         foreach (var v in values)
         {
             if (float.IsFinite(v))
             {
                 var histogram = v >= 0 ? Positive : Negative;
                 histogram[Math.Min((int)(MathF.Abs(v) * perUnit), Bins - 1)]++;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Counts all-finite values: bin indices are computed a chunk at a time with SIMD, leaving the scalar loop only the
-    /// counting, which is what calibration time on large activations is made of.
-    /// </summary>
-    private void CountFinite(ReadOnlySpan<float> values, float perUnit)
-    {
-        Span<float> scaled = stackalloc float[Chunk];
-        Span<int> bins = stackalloc int[Chunk];
-        // Indexed by the sign bit instead of branching on it: signs of activations are unpredictable.
-        long[][] sides = [Positive, Negative];
-        for (var start = 0; start < values.Length; start += Chunk)
-        {
-            var chunk = values.Slice(start, Math.Min(Chunk, values.Length - start));
-            var scaledChunk = scaled[..chunk.Length];
-            var binChunk = bins[..chunk.Length];
-            TensorPrimitives.Abs(chunk, scaledChunk);
-            TensorPrimitives.Multiply(scaledChunk, perUnit, scaledChunk);
-            TensorPrimitives.Min(scaledChunk, Bins - 1, scaledChunk);
-            TensorPrimitives.ConvertTruncating(scaledChunk, binChunk);
-            for (var i = 0; i < chunk.Length; i++)
-            {
-                sides[chunk[i] < 0 ? 1 : 0][binChunk[i]]++;
             }
         }
     }

@@ -84,7 +84,10 @@ public sealed class ModelSession : IDisposable
         var inputs = sample.Inputs.Select(ToOrtValue).ToList();
         try
         {
-            using var results = _session.Run(new RunOptions(), sample.Inputs.Select(i => i.Name).ToList(), inputs, names);
+            // Held in a variable and disposed after the call: an inline `new RunOptions()` is unreachable once its handle is
+            // passed, so the GC could finalize (free) it while ONNX Runtime still reads it (seen as SIGSEGV / "invalid run log severity").
+            using var runOptions = new RunOptions();
+            using var results = _session.Run(runOptions, sample.Inputs.Select(i => i.Name).ToList(), inputs, names);
             return names.Select((name, i) => ToResult(name, results[i])).ToList();
         }
         catch (OnnxRuntimeException ex)

@@ -8,7 +8,10 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Tests.Float16;
 
+// ONNX Runtime 1.31.1's CPU provider crashed the test host natively (intermittently) when these models ran in parallel
+// with the rest of the suite; run alone, each passed every time.
 [TestClass]
+[DoNotParallelize]
 public sealed class Float16ContainerTests
 {
     public TestContext TestContext { get; set; } = null!;

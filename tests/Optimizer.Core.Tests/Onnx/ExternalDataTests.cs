@@ -119,7 +119,8 @@ public sealed class ExternalDataTests
         var input = samples.Samples[0].Inputs[0];
         using var session = new InferenceSession(path);
         using var value = OrtValue.CreateTensorValueFromMemory((float[])input.Data, input.Shape);
-        using var results = session.Run(new RunOptions(), [ConvNetModel.Input], [value], session.OutputNames);
+        using var runOptions = new RunOptions(); // kept alive for the call: an inline instance can be collected mid-run
+        using var results = session.Run(runOptions, [ConvNetModel.Input], [value], session.OutputNames);
         CollectionAssert.AreEqual(ModelRuns.RunAll(model, samples), results[0].GetTensorDataAsSpan<float>().ToArray());
     }
 

@@ -79,12 +79,32 @@ public sealed class QuantizationModeTests
         var ops = OptimizedOpTypes(quantized, TestContext.TestRunResultsDirectory!, calibration);
         TestContext.WriteLine($"dynamic cosine {cosine:F5}; notes: {string.Join(" | ", context.Notes)}; ORT executes: {string.Join(", ", ops)}");
         Assert.IsGreaterThanOrEqualTo(0.99, cosine);
-        StringAssert.Contains(context.Notes[^1], "dynamic quantization: 6 MatMul(s) with int8 weights");
+        StringAssert.Contains(context.Notes[^1], "dynamic quantization: 6 MatMul(s) (6 weight tensor(s)) and 0 LSTM(s) with int8 weights");
         // Q, K and V share their input's DynamicQuantizeLinear (MatMulIntegerToFloat); the others quantize their own input.
         Assert.AreEqual(3, ops.Count(o => o == "MatMulIntegerToFloat"));
         Assert.AreEqual(3, ops.Count(o => o == "DynamicQuantizeMatMul"), "output and both MLP projections run as ORT's fused dynamic kernel");
         Assert.AreEqual(1, ops.Count(o => o == "DynamicQuantizeLinear"));
         Assert.AreEqual(2, ops.Count(o => o is "MatMul" or "FusedMatMul"), "the two activation x activation attention MatMuls stay float");
+    }
+
+    [TestMethod]
+    public void Quantize_DynamicLstm_RunsDynamicQuantizeLstmAndKeepsCosineAbove099()
+    {
+        var original = LstmModel.Create();
+        long[] shape = [2, 12, 32];
+        var calibration = RandomSamples(LstmModel.Input, shape, count: 2, seed: 10);
+        var heldOut = RandomSamples(LstmModel.Input, shape, count: 4, seed: 11);
+        var context = Context(calibration, out _);
+
+        var quantized = new QdqQuantizationPass(new QuantizationOptions { Mode = QuantizationMode.Dynamic }).Apply(original.Clone(), context);
+
+        var cosine = Cosine(RunAll(original, heldOut), RunAll(quantized, heldOut));
+        var ops = OptimizedOpTypes(quantized, TestContext.TestRunResultsDirectory!, calibration);
+        TestContext.WriteLine($"dynamic LSTM cosine {cosine:F5}; notes: {string.Join(" | ", context.Notes)}; ORT executes: {string.Join(", ", ops)}");
+        Assert.IsGreaterThanOrEqualTo(0.99, cosine);
+        Assert.Contains("DynamicQuantizeLSTM", ops);
+        Assert.IsFalse(ops.Contains("LSTM"));
+        Assert.AreEqual(2, ops.Count(o => o is "DynamicQuantizeMatMul" or "MatMulIntegerToFloat"), "the input projection and the head");
     }
 
     [TestMethod]

@@ -43,7 +43,7 @@ public enum MagnitudeScope
     Global,
 }
 
-/// <summary>Settings of <see cref="PruningPass"/>; the defaults prune nothing aggressive and are safe to run.</summary>
+/// <summary>Settings of <see cref="PruningPass"/>; the defaults remove 30% of the channels (L1, uniform) and refit the layers after them.</summary>
 public sealed record PruningOptions
 {
     /// <summary>Unstructured magnitude pruning or structured channel pruning.</summary>

@@ -31,9 +31,13 @@ internal static class BiasCorrection
         return shifts;
     }
 
-    /// <summary>Subtracts each shift from its node's bias in <paramref name="model"/> (a copy of the float model).</summary>
-    public static void Apply(ModelProto model, IEnumerable<KeyValuePair<string, float[]>> shifts)
+    /// <summary>
+    /// Subtracts each shift from its node's bias in <paramref name="model"/> (a copy of the float model); returns the
+    /// names of the biases it replaced, for clean-up once nothing reads them.
+    /// </summary>
+    public static List<string> Apply(ModelProto model, IEnumerable<KeyValuePair<string, float[]>> shifts)
     {
+        var replaced = new List<string>();
         var graph = model.Graph;
         var nodes = graph.Node.Where(n => n.Name.Length > 0).ToDictionary(n => n.Name, StringComparer.Ordinal);
         var names = new UniqueNames(model);
@@ -59,8 +63,15 @@ internal static class BiasCorrection
                 slot.Node.Input.Add("");
             }
 
+            if (slot.Initializer is not null)
+            {
+                replaced.Add(slot.Initializer.Name);
+            }
+
             slot.Node.Input[slot.Input] = tensor.Name;
         }
+
+        return replaced;
     }
 
     /// <summary>Where a node's per-channel bias lives (the node and input index, and the current initializer or null if absent).</summary>

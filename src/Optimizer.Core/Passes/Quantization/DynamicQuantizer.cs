@@ -5,7 +5,8 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 namespace Optimizer.Core.Passes.Quantization;
 
 /// <summary>
-/// Dynamic quantization: MatMul weights become int8 offline (per output column, symmetric), and each MatMul input is
+/// Dynamic quantization: MatMul (and LSTM, see <see cref="DynamicLstmQuantizer"/>) weights become int8 offline (per
+/// output column, symmetric), and each MatMul input is
 /// quantized to uint8 at run time from its own min/max, so no calibration ranges are needed. The graph is written in the
 /// form ONNX Runtime's own dynamic quantizer writes and its optimizer fuses into <c>DynamicQuantizeMatMul</c>:
 /// DynamicQuantizeLinear → MatMulInteger → Cast → Mul by (input scale × weight scale) (or, for an input several MatMuls
@@ -63,8 +64,9 @@ internal static class DynamicQuantizer
         graph.Node.Clear();
         graph.Node.AddRange(ordered);
         InitializerCleanup.RemoveUnused(model, graph, quantizedWeights.Keys);
-        return matMuls.Count == 0
-            ? "dynamic quantization found no MatMul with a 2-D float weight; the model is unchanged"
-            : $"dynamic quantization: {matMuls.Count} MatMul(s) with int8 weights ({quantizedWeights.Count} weight tensor(s)), activations quantized at run time";
+        var lstms = DynamicLstmQuantizer.Apply(model, options);
+        return matMuls.Count + lstms == 0
+            ? "dynamic quantization found no MatMul with a 2-D float weight and no LSTM; the model is unchanged"
+            : $"dynamic quantization: {matMuls.Count} MatMul(s) ({quantizedWeights.Count} weight tensor(s)) and {lstms} LSTM(s) with int8 weights, activations quantized at run time";
     }
 }

@@ -100,7 +100,7 @@ internal static class LayerErrorProbe
             }
         }
 
-        var probe = floatModel.Clone();
+        var probe = SharedWeightCopy.Of(floatModel);
         var graph = probe.Graph;
         var graphInputs = quantized.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var initializers = quantized.Initializer.ToDictionary(i => i.Name, StringComparer.Ordinal);
@@ -119,9 +119,7 @@ internal static class LayerErrorProbe
 
                 if (initializers.TryGetValue(input, out var initializer) && copiedInitializers.Add(input))
                 {
-                    var renamed = initializer.Clone();
-                    renamed.Name = prefix + input;
-                    graph.Initializer.Add(renamed);
+                    graph.Initializer.Add(Renamed(initializer, prefix + input));
                 }
 
                 copy.Input[i] = prefix + input;
@@ -152,6 +150,31 @@ internal static class LayerErrorProbe
         probe.OpsetImport.Clear();
         probe.OpsetImport.AddRange(build.Model.OpsetImport);
         return probe;
+    }
+
+    /// <summary>The tensor under another name; the bytes are shared (ByteString is immutable), not copied.</summary>
+    private static TensorProto Renamed(TensorProto tensor, string name)
+    {
+        if (!tensor.HasRawData)
+        {
+            var plain = tensor.Clone();
+            plain.Name = name;
+            return plain;
+        }
+
+        var data = tensor.RawData;
+        tensor.RawData = Google.Protobuf.ByteString.Empty;
+        try
+        {
+            var copy = tensor.Clone();
+            copy.Name = name;
+            copy.RawData = data;
+            return copy;
+        }
+        finally
+        {
+            tensor.RawData = data;
+        }
     }
 
     private static string FreePrefix(ModelProto model)

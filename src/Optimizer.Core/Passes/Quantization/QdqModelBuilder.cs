@@ -21,23 +21,23 @@ internal static class QdqModelBuilder
     public static QdqBuild Build(ModelProto floatModel, QuantizationOptions options, CalibratedRanges ranges,
         IReadOnlySet<string>? fallback = null, IReadOnlyDictionary<string, float[]>? biasShifts = null)
     {
-        var model = floatModel.Clone();
+        var model = SharedWeightCopy.Of(floatModel);
         fallback ??= new HashSet<string>(StringComparer.Ordinal);
-        if (biasShifts is not null)
-        {
-            BiasCorrection.Apply(model, biasShifts.Where(s => !fallback.Contains(s.Key)));
-        }
+        var replaced = biasShifts is null ? [] : BiasCorrection.Apply(model, biasShifts.Where(s => !fallback.Contains(s.Key)));
 
         var plan = QuantizationPlan.Build(model, options, fallback);
         if (plan.Nodes.Count == 0)
         {
+            InitializerCleanup.RemoveUnused(model, model.Graph, replaced);
             return new QdqBuild(model, plan, new Dictionary<string, QuantParams>());
         }
 
-        var parameters = ResolveParameters(plan, ranges.For(plan.Activations), options.ActivationType);
+        // Only tensors that own their parameters are measured: a passthrough output (MaxPool, Reshape, ...) reuses its
+        // input's, and every tensor exposed to ORT for calibration costs a copy per sample and blocks a fusion.
+        var measured = plan.Activations.Select(t => plan.SharedWith.GetValueOrDefault(t, t)).Where(t => !plan.Constants.Contains(t)).Distinct().ToList();
+        var parameters = ResolveParameters(plan, ranges.For(measured), options.ActivationType);
         var inserter = new QdqInserter(model.Graph, new UniqueNames(model), options.ActivationType);
         var weightMax = options.ReduceRange ? QuantizationParameters.ReducedWeightMax : QuantizationParameters.WeightMax;
-        var replaced = new List<string>();
         foreach (var slot in plan.Weights)
         {
             var weight = plan.Initializer(slot.Node.Input[slot.Input])!;

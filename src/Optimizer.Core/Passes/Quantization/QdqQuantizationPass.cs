@@ -12,7 +12,10 @@ namespace Optimizer.Core.Passes.Quantization;
 /// symmetric int8 behind DequantizeLinear, biases int32, and activations get QuantizeLinear→DequantizeLinear pairs with
 /// uint8 parameters measured by running the float model on the calibration samples; ONNX Runtime then fuses the
 /// pattern into integer kernels (QLinearConv, QGemm, QLinearMatMul, ...). Un-folded BatchNormalization is folded into
-/// the preceding Conv/ConvTranspose first. Nodes inside If/Loop/Scan bodies stay float.
+/// the preceding Conv/ConvTranspose first. Nodes inside If/Loop/Scan bodies stay float. Then, measured on the
+/// calibration data: bias correction (<see cref="QuantizationOptions.BiasCorrection"/>) and, when the profile has an
+/// accuracy budget, the fallback that returns the most harmful nodes to float (<see cref="QuantizationOptions.Budget"/>).
+/// <see cref="QuantizationOptions.Mode"/> selects dynamic or weight-only 4-bit quantization instead.
 /// </summary>
 public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : IModelPass
 {
