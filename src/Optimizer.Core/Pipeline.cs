@@ -161,6 +161,14 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
 
         if (config.Calibration.Data is not null)
         {
+            // Checked here rather than by the loader so the error points at the line of compression.yaml that named it.
+            if (!Directory.Exists(config.Calibration.Data) && config.Calibration.DataAt is { } at)
+            {
+                throw new OptimizerException(ErrorCodes.CalibrationUnreadable,
+                    $"calibration.data names '{config.Calibration.Data}', which does not exist; create the folder or fix the path " +
+                    "(relative paths are resolved against the file that sets them).", at.File, at.Line, at.Column);
+            }
+
             return config.Calibration.Data;
         }
 

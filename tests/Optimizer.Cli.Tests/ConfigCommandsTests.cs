@@ -50,4 +50,17 @@ public sealed class ConfigCommandsTests
         CollectionAssert.AreEqual(new[] { "OPT1003" }, run.ErrorCodes.ToArray(), run.ToString());
         StringAssert.StartsWith(run.Error, "--set calibration.samples=zero: error OPT1003");
     }
+
+    [TestMethod]
+    public void Compress_CalibrationFolderThatDoesNotExist_PointsAtTheYamlLine()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+        File.WriteAllText(Path.Combine(folder, "compression.yaml"), "version: 1\ncalibration:\n  data: missing/\n");
+
+        var run = CliRun.Of("compress", model);
+
+        CollectionAssert.AreEqual(new[] { "OPT3002" }, run.ErrorCodes.ToArray(), run.ToString());
+        StringAssert.Contains(run.Error, "compression.yaml(3,9): error OPT3002");
+    }
 }

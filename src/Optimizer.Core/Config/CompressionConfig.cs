@@ -37,6 +37,9 @@ public sealed record CalibrationSettings
     /// <summary>Folder of calibration samples, absolute (resolved against the YAML file's folder), or null.</summary>
     public string? Data { get; init; }
 
+    /// <summary>Where <see cref="Data"/> was set, for errors about the folder.</summary>
+    public SourceLocation? DataAt { get; init; }
+
     /// <summary>How many samples to use at most (the first N in name order).</summary>
     public int Samples { get; init; } = 32;
 

@@ -102,6 +102,7 @@ public static class ConfigLoader
             Method = section.OneOf("method", "minmax", "percentile", "entropy", "mse") ?? defaults.Method,
             Percentile = section.Number("percentile", 50, 100) ?? defaults.Percentile,
             Data = section.FullPath("data"),
+            DataAt = section.Has("data") ? section.LocationOf("data") : null,
             Images = ReadImages(section.Section("images")),
             Samples = (int)(section.Integer("samples", 1, 100_000) ?? defaults.Samples),
         };

@@ -79,6 +79,21 @@ public sealed class ConfigSchemaTests
     }
 
     [TestMethod]
+    public void ReadmeExample_LoadsAndUsesOnlySchemaKeys()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var start = readme.IndexOf("```yaml\n", StringComparison.Ordinal) + "```yaml\n".Length;
+        var yaml = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+
+        var config = ConfigLoader.Parse(yaml, "/m/compression.yaml");
+        var stream = new YamlStream();
+        stream.Load(new StringReader(yaml));
+
+        AssertKeysKnown("", (YamlMappingNode)stream.Documents[0].RootNode, "README.md");
+        CollectionAssert.AreEqual(new[] { "cpu-int8", "gpu-fp16", "edge" }, config.Profiles.Select(p => p.Name).ToArray());
+    }
+
+    [TestMethod]
     public void EffectiveConfig_NamesTheOriginOfEveryValue()
     {
         var folder = Directory.CreateTempSubdirectory("optimizer-config-").FullName;
