@@ -60,14 +60,25 @@ internal static class PruningBenchmark
         var originalSizes = ModelSizes.Of(original);
 
         var variants = new List<Variant>();
+        void AddVariant(string name, PruningOptions options)
+        {
+            var (model, seconds) = Timed(() => new PruningPass(options).Apply(original.Clone(), Context(calibration)));
+            variants.Add(new Variant(name, model, seconds, Fidelity(expected, ModelRuns.RunAll(model, heldOut))));
+        }
+
         foreach (var sparsity in new[] { 0.3, 0.5 })
         {
             foreach (var reconstruction in new[] { false, true })
             {
-                var options = new PruningOptions { Sparsity = sparsity, Reconstruction = reconstruction };
-                var (model, seconds) = Timed(() => new PruningPass(options).Apply(original.Clone(), Context(calibration)));
-                variants.Add(new Variant($"channel {sparsity:0%}{(reconstruction ? " + reconstruction" : "")}", model, seconds, Fidelity(expected, ModelRuns.RunAll(model, heldOut))));
+                AddVariant($"channel {sparsity:0%}{(reconstruction ? " + reconstruction" : "")}", new PruningOptions { Sparsity = sparsity, Reconstruction = reconstruction });
             }
+        }
+
+        // The sensitivity schedule with plain trials, then with trials refitted as the final pruning is: the tool time is its cost.
+        foreach (var refittedTrials in new[] { false, true })
+        {
+            AddVariant($"channel 50% sensitivity{(refittedTrials ? " (refitted trials)" : "")} + reconstruction",
+                new PruningOptions { Sparsity = 0.5, Schedule = PruningSchedule.Sensitivity, SensitivityReconstruction = refittedTrials });
         }
 
         var int8 = ModelSizes.Of(Quantize(original.Clone(), calibration));

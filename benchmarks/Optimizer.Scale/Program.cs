@@ -8,6 +8,7 @@ using Optimizer.TestModels.Fuzzing;
 // Usage (Release):
 //   dotnet run -c Release --project benchmarks/Optimizer.Scale -- large [--weights-mb 1024]
 //   dotnet run -c Release --project benchmarks/Optimizer.Scale -- fuzz [--fuzz-seconds 300] [--seed 1]
+//   dotnet run -c Release --project benchmarks/Optimizer.Scale -- write --weights-mb 2200 --out /tmp/big/large.onnx
 var mode = args.FirstOrDefault() ?? "large";
 string Option(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
 
@@ -44,6 +45,14 @@ switch (mode)
         Directory.Delete(work, recursive: true);
         return 0;
 
+    case "write":
+        // Only writes the model (+ .data), for an end-to-end run through the CLI beyond what `large` runs in-process.
+        var target = Path.GetFullPath(Option("--out", "large.onnx"));
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var written = LargeModel.Write(target, long.Parse(Option("--weights-mb", "2200"), CultureInfo.InvariantCulture) * 1024 * 1024);
+        Console.WriteLine($"{target}: {written / (1024 * 1024)} MiB of float32 weights in {target}.data");
+        return 0;
+
     case "profile":
         var clock = Stopwatch.StartNew();
         var outcome = new Pipeline(new NullSink()).Run(new CompressionRequest { ModelPath = args[1], Profiles = [args[2]], OutputDirectory = Path.Combine(Path.GetDirectoryName(args[1])!, "out") })[0];
@@ -52,7 +61,7 @@ switch (mode)
         return 0;
 
     default:
-        Console.Error.WriteLine("usage: Optimizer.Scale large [--weights-mb N] | fuzz [--fuzz-seconds N] [--seed N]");
+        Console.Error.WriteLine("usage: Optimizer.Scale large [--weights-mb N] | fuzz [--fuzz-seconds N] [--seed N] | write [--weights-mb N] --out FILE");
         return 2;
 }
 

@@ -76,6 +76,12 @@ public class CompressModel : ToolTask
     /// <summary>The YAML and calibration files the result depends on, hashed into the cache key.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
+    /// <summary>
+    /// Put before each detail line (e.g. <c>net.onnx: </c>) when several models are compressed at once
+    /// (<see cref="CompressModelBatch"/>), so interleaved progress still says which model it is about.
+    /// </summary>
+    internal string? DetailPrefix { get; set; }
+
     /// <inheritdoc />
     protected override string ToolName => DotnetHost.ExecutableName;
 
@@ -228,7 +234,8 @@ public class CompressModel : ToolTask
         var importance = messageImportance != MessageImportance.High ? messageImportance
             : ToolOutput.IsSummaryLine(singleLine) ? MessageImportance.High
             : MessageImportance.Low;
-        base.LogEventsFromTextOutput(singleLine, importance);
+        var line = importance == MessageImportance.Low && DetailPrefix is not null && singleLine.Length > 0 ? DetailPrefix + singleLine.TrimStart() : singleLine;
+        base.LogEventsFromTextOutput(line, importance);
     }
 
     /// <inheritdoc />

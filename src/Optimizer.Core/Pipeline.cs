@@ -7,6 +7,7 @@ using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Passes;
+using Optimizer.Core.Passes.Pruning;
 using Optimizer.Core.Profiles;
 using Optimizer.Core.Reports;
 using Optimizer.Core.Runtime;
@@ -34,19 +35,23 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(model)}).");
 
         var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples, diagnostics, images: config.Calibration.Images);
+        diagnostics.Detail($"Running the original model on {calibration.Samples.Count} samples (reference outputs)...");
         var reference = FidelityVerifier.ReferenceOutputs(model, calibration.Samples);
         var setupSeconds = started.Elapsed.TotalSeconds;
         var configHash = ConfigHash(config, request.ConfigOverrides);
+        var originalGzip = new Lazy<long>(() => ModelSizes.Of(model).CompressedBytes);
 
         var outcomes = new List<ProfileOutcome>();
         foreach (var profile in profiles)
         {
             var profileStarted = Stopwatch.StartNew();
+            diagnostics.Detail($"[{profile.Name}] profile {outcomes.Count + 1}/{profiles.Count}");
             var cacheDirectory = Path.Combine(Path.GetDirectoryName(OutputPath(request, modelPath, profile.Name))!, ".optimizer-cache");
             var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration, cacheDirectory);
             StampMetadata(optimized, profile, passReports, configHash);
 
             var verification = VerificationPaths.For(profile);
+            diagnostics.Detail($"[{profile.Name}] verifying against the original on {calibration.Samples.Count} samples...");
             var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples, verification);
             // ORT's CPU provider has no bfloat16 arithmetic kernels, so a bfloat16 model cannot be timed on this machine.
             var latency = verification == VerificationPath.Bfloat16Emulation ? null : MeasureLatency(model, optimized, calibration, profile.Name);
@@ -75,6 +80,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
                 Verification = verification,
                 Latency = latency,
                 Budgets = budgets,
+                Compressed = profile.Pruning is null ? null : new CompressedSizes(originalGzip.Value, ModelSizes.Of(optimized).CompressedBytes),
                 // Setup (load, calibration data, reference outputs) is shared; each profile is charged its share.
                 Seconds = profileStarted.Elapsed.TotalSeconds + setupSeconds / profiles.Count,
             };
@@ -100,6 +106,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
             return null;
         }
 
+        diagnostics.Detail($"[{profile}] measuring latency (about 1 s)...");
         var latency = LatencyMeter.Compare(original, optimized, calibration.Samples[0], TimeSpan.FromSeconds(1));
         diagnostics.Detail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"[{profile}] latency {latency.OriginalMilliseconds:0.###} ms -> {latency.OptimizedMilliseconds:0.###} ms ({latency.Ratio:0.00}x, median of {latency.Rounds} single-thread runs)"));

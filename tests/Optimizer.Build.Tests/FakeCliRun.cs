@@ -21,6 +21,12 @@ internal sealed class FakeCliRun : CompressModel
 
     public bool WriteOutputsList { get; set; } = true;
 
+    /// <summary>How long the pretend CLI process runs, so concurrent runs overlap measurably.</summary>
+    public TimeSpan Duration { get; set; }
+
+    /// <summary>When the pretend process started and ended (UTC), for overlap checks.</summary>
+    public (DateTime Started, DateTime Ended)? Ran { get; private set; }
+
     public Encoding ResponseEncoding => ResponseFileEncoding;
 
     public FakeCliRun Stdout(string line)
@@ -40,6 +46,8 @@ internal sealed class FakeCliRun : CompressModel
         PathToTool = pathToTool;
         ResponseFileText = responseFileCommands;
         CommandLine = commandLineCommands;
+        var started = DateTime.UtcNow;
+        Thread.Sleep(Duration);
         foreach (var (line, onStdErr) in _output)
         {
             LogEventsFromTextOutput(line, onStdErr ? StandardErrorLoggingImportance : StandardOutputLoggingImportance);
@@ -58,6 +66,7 @@ internal sealed class FakeCliRun : CompressModel
             }
         }
 
+        Ran = (started, DateTime.UtcNow);
         return ExitCodeToReturn;
     }
 }

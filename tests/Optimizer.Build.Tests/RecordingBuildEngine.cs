@@ -3,7 +3,10 @@ using Microsoft.Build.Framework;
 
 namespace Optimizer.Build.Tests;
 
-/// <summary>A build engine that records what a task logs, with codes, files and lines, so tests can assert on them.</summary>
+/// <summary>
+/// A build engine that records what a task logs, with codes, files and lines, so tests can assert on them. Logging is
+/// locked, as in MSBuild's own engine, because <see cref="CompressModelBatch"/> logs from several threads.
+/// </summary>
 internal sealed class RecordingBuildEngine : IBuildEngine
 {
     public List<BuildErrorEventArgs> Errors { get; } = [];
@@ -23,11 +26,29 @@ internal sealed class RecordingBuildEngine : IBuildEngine
     /// <summary>Every error code logged, in order.</summary>
     public IReadOnlyList<string> ErrorCodes => Errors.Select(e => e.Code).ToList();
 
-    public void LogErrorEvent(BuildErrorEventArgs e) => Errors.Add(e);
+    public void LogErrorEvent(BuildErrorEventArgs e)
+    {
+        lock (Errors)
+        {
+            Errors.Add(e);
+        }
+    }
 
-    public void LogWarningEvent(BuildWarningEventArgs e) => Warnings.Add(e);
+    public void LogWarningEvent(BuildWarningEventArgs e)
+    {
+        lock (Warnings)
+        {
+            Warnings.Add(e);
+        }
+    }
 
-    public void LogMessageEvent(BuildMessageEventArgs e) => Messages.Add(e);
+    public void LogMessageEvent(BuildMessageEventArgs e)
+    {
+        lock (Messages)
+        {
+            Messages.Add(e);
+        }
+    }
 
     public void LogCustomEvent(CustomBuildEventArgs e)
     {

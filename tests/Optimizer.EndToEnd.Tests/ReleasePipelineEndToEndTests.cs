@@ -154,6 +154,56 @@ public sealed class ReleasePipelineEndToEndTests
         }
     }
 
+    [TestMethod]
+    public void Build_OfTwoModels_CompressesThemConcurrently_WithProgressAtDetailed_AndCleanRemovesTheSensitivityCache()
+    {
+        var sample = NewSample(nameof(Build_OfTwoModels_CompressesThemConcurrently_WithProgressAtDetailed_AndCleanRemovesTheSensitivityCache));
+        // A second model in its own folder, pruned with the sensitivity schedule (the longest work, with progress lines).
+        Directory.CreateDirectory(sample.ProjectFile("pruned/calibration"));
+        File.Copy(sample.ProjectFile("models/net.onnx"), sample.ProjectFile("pruned/pruned.onnx"));
+        foreach (var image in Directory.GetFiles(sample.ProjectFile("models/calibration")))
+        {
+            File.Copy(image, sample.ProjectFile(Path.Combine("pruned", "calibration", Path.GetFileName(image))));
+        }
+
+        File.WriteAllText(sample.ProjectFile("pruned/compression.yaml"), "version: 1\npruning:\n  method: channel\n  sparsity: 25%\n  schedule: sensitivity\n");
+        sample.AddToProject("""<CompressModel Include="pruned/pruned.onnx" Profiles="cpu-int8" />""");
+
+        var build = sample.Build("-p:CompressModelsMaxParallel=2");
+
+        build.AssertSucceeded();
+        var lines = build.Output.Split('\n');
+        StringAssert.Contains(build.Output, "Compressing 2 model(s), up to 2 at a time", build.Describe());
+        // Concurrent: each model's first detail line comes before the other's last line (the log is in arrival order).
+        int First(string prefix) => Array.FindIndex(lines, l => l.Contains(prefix, StringComparison.Ordinal));
+        int Last(string prefix) => Array.FindLastIndex(lines, l => l.Contains(prefix, StringComparison.Ordinal));
+        Assert.IsTrue(First("pruned.onnx: ") < Last("net.onnx: ") && First("net.onnx: ") < Last("pruned.onnx: "),
+            "the two models were compressed one after the other. " + build.Describe());
+        Assert.IsTrue(lines.Any(l => l.Contains("pruned.onnx: sensitivity layer 1/", StringComparison.Ordinal)), "sensitivity progress at -v:d. " + build.Describe());
+        Assert.IsTrue(lines.Any(l => l.Contains("net.onnx: [gpu-fp16] profile 2/2", StringComparison.Ordinal)), "profile progress at -v:d. " + build.Describe());
+        var sensitivityTables = Directory.GetFiles(sample.CompressedDirectory, "sensitivity-*.json", SearchOption.AllDirectories);
+        Assert.AreEqual(1, sensitivityTables.Length, build.Describe());
+
+        // At normal verbosity, with both models compressed again (the cache off): one line per model and profile.
+        File.SetLastWriteTimeUtc(sample.ProjectFile("models/net.onnx"), DateTime.UtcNow.AddSeconds(2));
+        File.SetLastWriteTimeUtc(sample.ProjectFile("pruned/pruned.onnx"), DateTime.UtcNow.AddSeconds(2));
+        var quiet = sample.Build("-p:CompressModelsCache=false", "-v:n");
+
+        quiet.AssertSucceeded();
+        var quietLines = quiet.Output.Split('\n');
+        Assert.AreEqual(3, quietLines.Count(l => l.Contains(".onnx -> ", StringComparison.Ordinal)), "net.onnx x2 profiles + pruned.onnx x1. " + quiet.Describe());
+        string[] details = ["sensitivity layer", "] profile ", "Loaded ", "report: ", "Compressing 2 model(s)"];
+        Assert.IsFalse(quietLines.Any(l => details.Any(d => l.Contains(d, StringComparison.Ordinal))), "progress and details belong to -v:d. " + quiet.Describe());
+
+        // The sensitivity tables are build state under obj/: clean removes them; the content-addressed cache stays.
+        var clean = sample.Clean();
+
+        clean.AssertSucceeded();
+        Assert.IsFalse(File.Exists(sensitivityTables[0]), "dotnet clean left the sensitivity table. " + clean.Describe());
+        Assert.AreNotEqual(0, Directory.GetFiles(sample.ProjectFile("obj/optimizer-cache"), "*", SearchOption.AllDirectories).Length,
+            "obj/optimizer-cache is meant to survive dotnet clean (src/Optimizer.Build/README.md)");
+    }
+
     private SampleWorkspace NewSample(string name)
     {
         var sample = SampleWorkspace.Create(name);

@@ -9,8 +9,8 @@ namespace Optimizer.Core.Calibration;
 
 /// <summary>
 /// Runs the float model in ONNX Runtime on every calibration sample with the requested intermediate tensors exposed
-/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. At most two samples'
-/// activations are alive at a time (one observed while the next runs), so memory does not grow with the number of samples.
+/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. Only one sample's
+/// activations are alive at a time, so memory does not grow with the number of samples.
 /// </summary>
 public static class ActivationCollector
 {
@@ -31,20 +31,61 @@ public static class ActivationCollector
         var fromInputs = tensors.Where(graphInputs.Contains).ToList();
         var fromRuns = tensors.Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
 
-        using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
-        Task? observing = null;
-        foreach (var sample in calibration.Samples)
+        if (estimator.NeedsOnlyExtremes && fromRuns.Count > 0)
         {
-            var results = session?.Run(sample, fromRuns) ?? [];
-            // Histograms of one sample are filled on another core while ORT runs the next sample (ORT runs on one
-            // thread here), so estimation costs no wall time until it outgrows inference; one observer at a time
-            // keeps the estimator single-threaded and the order of observations fixed.
-            observing?.GetAwaiter().GetResult();
-            observing = Task.Run(() => Observe(estimator, sample, fromInputs, results));
+            var (extremesModel, outputs) = WithExtremes(model, fromRuns);
+            using var extremes = ModelSession.Create(extremesModel, "float model for calibration");
+            foreach (var sample in calibration.Samples)
+            {
+                var results = extremes.Run(sample, outputs);
+                Observe(estimator, sample, fromInputs, fromRuns.Select((t, i) => new TensorResult(t, [2], [results[2 * i].Values[0], results[(2 * i) + 1].Values[0]])).ToList());
+            }
+
+            return estimator.Ranges();
         }
 
-        observing?.GetAwaiter().GetResult();
+        using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
+        foreach (var sample in calibration.Samples)
+        {
+            Observe(estimator, sample, fromInputs, session?.Run(sample, fromRuns) ?? []);
+        }
+
         return estimator.Ranges();
+    }
+
+    /// <summary>
+    /// A copy of the model that also outputs the smallest and largest finite value of each tensor, as scalars computed
+    /// by ONNX Runtime (infinities, such as attention masks, are replaced by 0 first, which the quantized range covers
+    /// anyway); returns the model and the output names, min then max per tensor.
+    /// </summary>
+    private static (ModelProto Model, List<string> Outputs) WithExtremes(ModelProto model, IReadOnlyList<string> tensors)
+    {
+        var copy = SharedWeightCopy.Of(model);
+        var graph = copy.Graph;
+        var names = new UniqueNames(copy);
+        var zero = names.Take("calibration_zero");
+        graph.Initializer.Add(TensorValues.FromFloats(zero, [], [0f]));
+        var outputs = new List<string>();
+        foreach (var tensor in tensors)
+        {
+            var isInfinite = names.Take($"{tensor}_is_infinite");
+            var finite = names.Take($"{tensor}_finite");
+            graph.Node.Add(Nodes.Create("IsInf", names.Take($"{tensor}_IsInf"), [tensor], [isInfinite]));
+            graph.Node.Add(Nodes.Create("Where", names.Take($"{tensor}_Where"), [isInfinite, zero, tensor], [finite]));
+            foreach (var op in new[] { "ReduceMin", "ReduceMax" })
+            {
+                var output = names.Take($"{tensor}_{op}");
+                graph.Node.Add(Nodes.Create(op, names.Take($"{tensor}_{op}_node"), [finite], [output], Attributes.Int("keepdims", 0)));
+                graph.Output.Add(new ValueInfoProto
+                {
+                    Name = output,
+                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } },
+                });
+                outputs.Add(output);
+            }
+        }
+
+        return (copy, outputs);
     }
 
     private static void Observe(IRangeEstimator estimator, CalibrationSample sample, List<string> fromInputs, IReadOnlyList<TensorResult> results)

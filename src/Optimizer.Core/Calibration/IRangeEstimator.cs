@@ -14,6 +14,12 @@ public readonly record struct TensorRange(float Min, float Max)
 /// </summary>
 public interface IRangeEstimator
 {
+    /// <summary>
+    /// True when the estimator only needs each sample's smallest and largest finite value, not every value: the
+    /// collector then computes them inside ONNX Runtime and copies two numbers per tensor out instead of the tensor.
+    /// </summary>
+    bool NeedsOnlyExtremes => false;
+
     /// <summary>Adds the values of <paramref name="tensor"/> from one calibration sample.</summary>
     void Observe(string tensor, ReadOnlySpan<float> values);
 

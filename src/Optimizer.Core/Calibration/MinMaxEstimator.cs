@@ -11,6 +11,9 @@ public sealed class MinMaxEstimator : IRangeEstimator
     private readonly Dictionary<string, TensorRange> _ranges = new(StringComparer.Ordinal);
 
     /// <inheritdoc/>
+    public bool NeedsOnlyExtremes => true;
+
+    /// <inheritdoc/>
     public void Observe(string tensor, ReadOnlySpan<float> values)
     {
         var (min, max) = FiniteMinMax(values);

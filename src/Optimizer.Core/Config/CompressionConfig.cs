@@ -146,6 +146,18 @@ public sealed record PruningSettings
     /// <summary>Refit the layers that lost input channels on calibration data.</summary>
     public bool? Reconstruction { get; init; }
 
+    /// <summary>At most this many calibration samples feed sensitivity analysis, APoZ and reconstruction (1 to 1024).</summary>
+    public long? Samples { get; init; }
+
+    /// <summary>Kept channel counts are rounded to a multiple of this (1 to 64; 1 keeps exact ratios).</summary>
+    public long? ChannelMultiple { get; init; }
+
+    /// <summary>Sensitivity schedule: the lowest output cosine a group may reach when pruned alone (0 to 1).</summary>
+    public double? MinLayerCosine { get; init; }
+
+    /// <summary>Sensitivity schedule: refit the following layers in every trial (slower, closer to the final result).</summary>
+    public bool? SensitivityReconstruction { get; init; }
+
     /// <summary>These settings with every key <paramref name="overrides"/> sets replacing ours.</summary>
     public PruningSettings OverriddenBy(PruningSettings? overrides) => overrides is null ? this : new PruningSettings
     {
@@ -156,6 +168,10 @@ public sealed record PruningSettings
         Scope = overrides.Scope ?? Scope,
         Exclude = overrides.Exclude ?? Exclude,
         Reconstruction = overrides.Reconstruction ?? Reconstruction,
+        Samples = overrides.Samples ?? Samples,
+        ChannelMultiple = overrides.ChannelMultiple ?? ChannelMultiple,
+        MinLayerCosine = overrides.MinLayerCosine ?? MinLayerCosine,
+        SensitivityReconstruction = overrides.SensitivityReconstruction ?? SensitivityReconstruction,
     };
 }
 

@@ -226,7 +226,8 @@ public static class ConfigLoader
             return null;
         }
 
-        section.AllowOnly("method", "sparsity", "criterion", "schedule", "scope", "exclude", "reconstruction");
+        section.AllowOnly("method", "sparsity", "criterion", "schedule", "scope", "exclude", "reconstruction", "samples", "channel_multiple", "min_layer_cosine",
+            "sensitivity_reconstruction");
         var sparsity = section.Fraction("sparsity");
         if (sparsity > PruningSettings.MaxSparsity)
         {
@@ -244,6 +245,10 @@ public static class ConfigLoader
             Scope = section.OneOf("scope", "layer", "global"),
             Exclude = section.Has("exclude") ? section.List("exclude") : null,
             Reconstruction = section.Bool("reconstruction"),
+            Samples = section.Integer("samples", 1, 1024),
+            ChannelMultiple = section.Integer("channel_multiple", 1, 64),
+            MinLayerCosine = section.Fraction("min_layer_cosine"),
+            SensitivityReconstruction = section.Bool("sensitivity_reconstruction"),
         };
     }
 

@@ -62,6 +62,85 @@ public static class TensorValues
         return values;
     }
 
+    /// <summary>
+    /// The tensor's values as float32 without copying them when they are float32 raw data (the usual encoding of large
+    /// weights); other encodings are read into a new array as by <see cref="ReadFloats"/>. The view aliases the tensor's
+    /// bytes: use it before the tensor's data is replaced.
+    /// </summary>
+    public static ReadOnlySpan<float> Float32View(TensorProto tensor)
+    {
+        if ((DataType)tensor.DataType != DataType.Float || !tensor.HasRawData)
+        {
+            return ReadFloats(tensor);
+        }
+
+        var count = CheckedCount(tensor);
+        var bytes = tensor.RawData.Span;
+        if (bytes.Length != count * sizeof(float))
+        {
+            throw SizeMismatch(tensor, count, bytes.Length / sizeof(float));
+        }
+
+        return MemoryMarshal.Cast<byte, float>(bytes);
+    }
+
+    /// <summary>
+    /// Rewrites a float16 or bfloat16 tensor as float32 in place (same name and dims; every 16-bit value is exactly a
+    /// float32, so nothing changes numerically). The float32 bytes are written into one new buffer that becomes the raw
+    /// data without a copy: reading the values into a float array and copying that into raw data held three copies of
+    /// each weight, which made the float16 verification the peak of the FP16 profile on large models.
+    /// </summary>
+    public static void WidenToFloat32(TensorProto tensor)
+    {
+        var type = (DataType)tensor.DataType;
+        if (type is not (DataType.Float16 or DataType.Bfloat16))
+        {
+            throw new OptimizerException(ErrorCodes.ModelUnsupported,
+                $"Tensor '{tensor.Name}' has element type {type}; a float16 or bfloat16 tensor was expected.");
+        }
+
+        var count = CheckedCount(tensor);
+        if (count > Array.MaxLength / sizeof(float))
+        {
+            throw new OptimizerException(ErrorCodes.ModelUnsupported,
+                $"Tensor '{tensor.Name}' has {count} values; as float32 it would exceed the largest array .NET can hold.");
+        }
+
+        var bytes = new byte[count * sizeof(float)];
+        var widened = MemoryMarshal.Cast<byte, float>(bytes.AsSpan());
+        if (tensor.HasRawData)
+        {
+            var raw = tensor.RawData.Span;
+            if (raw.Length != count * sizeof(ushort))
+            {
+                throw SizeMismatch(tensor, count, raw.Length / sizeof(ushort));
+            }
+
+            var bits = MemoryMarshal.Cast<byte, ushort>(raw);
+            for (var i = 0; i < bits.Length; i++)
+            {
+                widened[i] = Widen(bits[i], type);
+            }
+        }
+        else
+        {
+            // Without raw data, ONNX stores each 16-bit value's bits in the low half of an int32_data entry.
+            if (tensor.Int32Data.Count != count)
+            {
+                throw SizeMismatch(tensor, count, tensor.Int32Data.Count);
+            }
+
+            for (var i = 0; i < widened.Length; i++)
+            {
+                widened[i] = Widen((ushort)tensor.Int32Data[i], type);
+            }
+        }
+
+        tensor.Int32Data.Clear();
+        tensor.DataType = (int)DataType.Float;
+        tensor.RawData = UnsafeByteOperations.UnsafeWrap(bytes); // bytes is never touched again, so sharing it is safe
+    }
+
     /// <summary>The tensor's values as int64 (for shapes, axes and indices stored as INT64 or INT32).</summary>
     public static long[] ReadInt64s(TensorProto tensor)
     {
@@ -145,4 +224,7 @@ public static class TensorValues
             $"Tensor '{tensor.Name}' declares dims [{string.Join(", ", tensor.Dims)}] ({expected} elements) but holds {actual} values.");
 
     private static float BFloat16ToFloat(ushort bits) => BitConverter.Int32BitsToSingle(bits << 16);
+
+    private static float Widen(ushort bits, DataType type) =>
+        type == DataType.Bfloat16 ? BFloat16ToFloat(bits) : (float)BitConverter.UInt16BitsToHalf(bits);
 }

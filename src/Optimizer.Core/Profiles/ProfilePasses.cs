@@ -37,6 +37,10 @@ public static class ProfilePasses
             Scope = settings.Scope == "global" ? MagnitudeScope.Global : defaults.Scope,
             Exclude = settings.Exclude ?? defaults.Exclude,
             Reconstruction = settings.Reconstruction ?? defaults.Reconstruction,
+            MaxSamples = (int?)settings.Samples ?? defaults.MaxSamples,
+            ChannelMultiple = (int?)settings.ChannelMultiple ?? defaults.ChannelMultiple,
+            SensitivityFloor = settings.MinLayerCosine ?? defaults.SensitivityFloor,
+            SensitivityReconstruction = settings.SensitivityReconstruction ?? defaults.SensitivityReconstruction,
             CacheDirectory = cacheDirectory,
         };
     }

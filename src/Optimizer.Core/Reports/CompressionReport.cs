@@ -5,6 +5,13 @@ namespace Optimizer.Core.Reports;
 /// <summary>What one pass did and how long it took.</summary>
 public sealed record PassReport(string Name, double Seconds, IReadOnlyList<string> Notes);
 
+/// <summary>Source and optimized model sizes after gzip (what an app package or a download costs), in bytes.</summary>
+public sealed record CompressedSizes(long OriginalBytes, long OptimizedBytes)
+{
+    /// <summary><see cref="OptimizedBytes"/> / <see cref="OriginalBytes"/>.</summary>
+    public double Ratio => OriginalBytes == 0 ? 1 : OptimizedBytes / (double)OriginalBytes;
+}
+
 /// <summary>
 /// Everything a person or a release pipeline needs to know about one optimized model: sizes, what each pass did,
 /// how faithful the result is, on how many (and what kind of) samples, and how long it took.
@@ -37,6 +44,12 @@ public sealed record CompressionReport
 
     /// <summary><see cref="OptimizedBytes"/> / <see cref="OriginalBytes"/>.</summary>
     public double SizeRatio => OriginalBytes == 0 ? 1 : OptimizedBytes / (double)OriginalBytes;
+
+    /// <summary>
+    /// Both models' gzip sizes when the profile pruned (magnitude-pruned zeros shrink the package, not the file); null
+    /// otherwise. Measured on the serialized models in memory, external data included.
+    /// </summary>
+    public CompressedSizes? Compressed { get; init; }
 
     /// <summary>Where the calibration and verification samples came from, or null for generated ones.</summary>
     public string? CalibrationSource { get; init; }

@@ -143,14 +143,7 @@ public static class ReducedPrecisionEmulation
     }
 
     /// <summary>Stores a 16-bit tensor's values as float32; every 16-bit value is exactly representable, so nothing changes numerically.</summary>
-    private static void ToFloat32(TensorProto tensor)
-    {
-        var values = TensorValues.ReadFloats(tensor);
-        var converted = TensorValues.FromFloats(tensor.Name, tensor.Dims, values);
-        tensor.Int32Data.Clear();
-        tensor.DataType = (int)DataType.Float;
-        tensor.RawData = converted.RawData;
-    }
+    private static void ToFloat32(TensorProto tensor) => TensorValues.WidenToFloat32(tensor);
 
     private static bool IsCast(NodeProto node) => node.OpType == "Cast" && Opsets.IsDefaultDomain(node.Domain);
 

@@ -86,6 +86,46 @@ public sealed class PruningConfigTests
     }
 
     [TestMethod]
+    public void TuningKeys_ReachThePruningOptions_AndDefaultToTheOldConstants()
+    {
+        var config = ConfigLoader.Parse("""
+            version: 1
+            pruning: { samples: 32, channel_multiple: 4, min_layer_cosine: 90%, sensitivity_reconstruction: true }
+            profiles:
+              cpu-int8: {}
+              edge: { extends: cpu-int8, pruning: { channel_multiple: 1 } }
+            """, File);
+
+        var options = ProfileResolver.Resolve(config, []).ToDictionary(p => p.Name, p => ProfilePasses.PruningOptionsFor(p.Pruning!, null));
+        var defaults = ProfilePasses.PruningOptionsFor(new PruningSettings(), null);
+
+        Assert.AreEqual(32, options["cpu-int8"].MaxSamples);
+        Assert.AreEqual(4, options["cpu-int8"].ChannelMultiple);
+        Assert.AreEqual(0.9, options["cpu-int8"].SensitivityFloor, 1e-12);
+        Assert.IsTrue(options["edge"].SensitivityReconstruction);
+        Assert.IsFalse(defaults.SensitivityReconstruction);
+        Assert.AreEqual(1, options["edge"].ChannelMultiple);
+        Assert.AreEqual(32, options["edge"].MaxSamples);
+        Assert.AreEqual((16, 8, 0.5), (defaults.MaxSamples, defaults.ChannelMultiple, defaults.SensitivityFloor));
+    }
+
+    [TestMethod]
+    [DataRow("samples: 0")]
+    [DataRow("samples: 2.5")]
+    [DataRow("channel_multiple: 65")]
+    [DataRow("channel_multiple: eight")]
+    [DataRow("min_layer_cosine: 1.2")]
+    [DataRow("sensitivity_reconstruction: maybe")]
+    public void InvalidTuningKey_IsOpt1003AtItsLine(string entry)
+    {
+        var error = Assert.ThrowsExactly<OptimizerException>(() => ConfigLoader.Parse($"version: 1\npruning:\n  method: channel\n  {entry}\n", File));
+
+        Assert.AreEqual(ErrorCodes.ConfigInvalidValue, error.Code);
+        Assert.AreEqual(4, error.Line);
+        StringAssert.Contains(error.Message, $"pruning.{entry.Split(':')[0]}");
+    }
+
+    [TestMethod]
     public void MisspelledPruningKey_IsOpt1002WithSuggestion()
     {
         var error = Assert.ThrowsExactly<OptimizerException>(() => ConfigLoader.Parse("version: 1\npruning:\n  sparsty: 0.5\n", File));

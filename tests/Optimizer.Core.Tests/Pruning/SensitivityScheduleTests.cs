@@ -54,6 +54,35 @@ public sealed class SensitivityScheduleTests
         Assert.AreEqual(Core.Diagnostics.ErrorCodes.PruningTargetNotReached, sink.Warnings.Single().Code);
     }
 
+    [TestMethod]
+    public void SensitivityWithReconstruction_ShowsTheRefittedCostOfEachGroup()
+    {
+        var original = ConvNetModel.Create(width: 16);
+        var calibration = ModelRuns.RandomSamples(ConvNetModel.Input, ImageShape, count: 8, seed: 3);
+        var options = new PruningOptions { ChannelMultiple = 1, Sparsity = 0.4, Schedule = PruningSchedule.Sensitivity };
+
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        var (_, plain, _) = Prune(original, calibration, options);
+        var plainSeconds = timer.Elapsed.TotalSeconds;
+        timer.Restart();
+        var (_, refitted, _) = Prune(original, calibration, options with { SensitivityReconstruction = true });
+        TestContext.WriteLine($"analysis and pruning: {plainSeconds:0.00} s without, {timer.Elapsed.TotalSeconds:0.00} s with reconstruction\n{string.Join("\n", refitted.Notes)}");
+
+        Assert.IsTrue(refitted.Notes.Any(n => n.StartsWith("sensitivity measured with reconstruction", StringComparison.Ordinal)));
+        var (plainRows, refittedRows) = (TableRows(plain.Notes), TableRows(refitted.Notes));
+        Assert.HasCount(3, refittedRows);
+        foreach (var (without, with) in plainRows.Zip(refittedRows))
+        {
+            // At 50% (index 4) every group is followed by a refittable layer (conv1, conv2, the Gemm head).
+            Assert.IsGreaterThan(without[4], with[4], $"group row {string.Join(" ", with)}");
+        }
+    }
+
+    /// <summary>The cosines of each "  conv0 [16] | 0.99 | ..." table line.</summary>
+    private static List<double[]> TableRows(IEnumerable<string> notes) =>
+        notes.Where(n => n.StartsWith("  conv", StringComparison.Ordinal) && n.Contains(" | ", StringComparison.Ordinal))
+            .Select(n => n.Split(" | ").Skip(1).Select(c => double.Parse(c, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+
     private static byte[] ModelRunsBytes(Core.Onnx.Proto.ModelProto model) => Core.Onnx.ModelFile.ToBytes(model);
 
     /// <summary>Parses the "  conv1: 32 -> 20 channels" notes.</summary>

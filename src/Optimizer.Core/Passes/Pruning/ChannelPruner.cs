@@ -93,13 +93,17 @@ internal static class ChannelPruner
         }
         else
         {
-            table = SensitivityAnalysis.Measure(model, analysis, groups, scores, samples, options.ChannelMultiple);
+            table = SensitivityAnalysis.Measure(model, analysis, groups, scores, samples, options.ChannelMultiple,
+                options.SensitivityReconstruction, context.Diagnostics.Detail);
             if (cache is not null && cache.Save(key!, table))
             {
                 context.Note($"sensitivity table cached at {cache.PathFor(key!)}");
             }
         }
 
+        context.Note(options.SensitivityReconstruction
+            ? "sensitivity measured with reconstruction (refitted on every other calibration sample, measured on the rest)"
+            : "sensitivity measured without reconstruction");
         foreach (var line in table.Lines())
         {
             context.Note(line);

@@ -8,7 +8,9 @@ namespace Optimizer.Core.Passes.Pruning;
 /// Traces output channels of Conv/Gemm/MatMul through the main graph (in topological order) to every node that reads
 /// them, and records what removing a channel implies: slices of the producer's weight and bias, of following
 /// BatchNormalization and per-channel constants, of depthwise Convs (and their group count), of the next layer's input
-/// channels (through Concat offsets and Flatten), and merged groups where a residual Add joins two branches.
+/// channels (through Concat offsets and Flatten), and merged groups where a residual Add joins two branches. Channels
+/// also pass through activations, pooling, Pad and the axis moves of <see cref="AxisMoves"/> (Transpose, Squeeze,
+/// Unsqueeze, Slice, Split, Resize) as long as those leave the channel axis alone.
 /// Anything the tracer cannot rewire exactly (a Reshape to a fixed size, a graph output, an unknown op, a shared
 /// weight, a subgraph reading the tensor) blocks the groups involved, with a reason, so they are never broken.
 /// </summary>
@@ -28,6 +30,7 @@ internal sealed class ChannelTracer
     private readonly Dictionary<string, int> _reads;
     private readonly NodeNameMatcher _excluded;
     private readonly IReadOnlyDictionary<string, long[]>? _shapes;
+    private readonly long _opset;
     private readonly List<int> _parent = [];
     private readonly List<int> _channels = [];
     private readonly List<ChannelEdit> _edits = [];
@@ -43,6 +46,7 @@ internal sealed class ChannelTracer
         _reads = PrunableLayers.ReadCounts(model);
         _excluded = new NodeNameMatcher(exclude);
         _shapes = shapes;
+        _opset = Opsets.DefaultDomainVersion(model);
     }
 
     /// <summary>
@@ -79,6 +83,7 @@ internal sealed class ChannelTracer
                 case "Flatten": Flatten(node); break;
                 case "Reshape": Reshape(node); break;
                 case "Pad": Pad(node); break;
+                case var op when AxisMoves.Ops.Contains(op): MoveAxes(node); break;
                 case var op when BinaryOps.Contains(op): Binary(node); break;
                 case var op when PassThroughOps.Contains(op): PassThrough(node); break;
                 default: BlockInputs(node, $"it is read by {node.OpType} '{node.Name}', which pruning cannot rewire"); break;
@@ -148,7 +153,8 @@ internal sealed class ChannelTracer
         var transB = Attributes.GetInt(node, "transB", 0) != 0;
         if (a is not null)
         {
-            var fits = b is not null && b.Dims.Count == 2 && Attributes.GetInt(node, "transA", 0) == 0 && a.Axis == 1 && a.Rank == 2;
+            // A is [M, K], or [K, M] with transA: the traced features must be its K axis.
+            var fits = b is not null && b.Dims.Count == 2 && a.Rank == 2 && a.Axis == (Attributes.GetInt(node, "transA", 0) != 0 ? 0 : 1);
             if (b is null)
             {
                 Block(a, $"Gemm '{node.Name}' has a computed weight");
@@ -380,6 +386,28 @@ internal sealed class ChannelTracer
         }
 
         PassThrough(node);
+    }
+
+    /// <summary>Transpose, Squeeze, Unsqueeze, Slice, Split, Resize: every output carries the input's channels, maybe on another axis.</summary>
+    private void MoveAxes(NodeProto node)
+    {
+        var x = Layout(node.Input[0]);
+        if (x is null)
+        {
+            return;
+        }
+
+        var moved = AxisMoves.Apply(node, x, _initializers.GetValueOrDefault, _opset, out var reason);
+        if (moved is null)
+        {
+            Block(x, reason!);
+            return;
+        }
+
+        foreach (var output in node.Output.Where(o => o.Length > 0))
+        {
+            _layouts[output] = moved;
+        }
     }
 
     private void PassThrough(NodeProto node)

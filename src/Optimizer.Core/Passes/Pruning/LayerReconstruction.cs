@@ -66,10 +66,7 @@ internal static class LayerReconstruction
 
     private static string? Unsupported(NodeProto node) => node.OpType switch
     {
-        "Conv" when Attributes.Find(node, "auto_pad") is { } pad && pad.S.ToStringUtf8() is not ("NOTSET" or "") => "auto_pad is set",
         "Conv" when Attributes.GetInt(node, "group", 1) != 1 => "grouped convolution",
-        "Gemm" when Attributes.GetInt(node, "transA", 0) != 0 => "transA is set",
-        "Gemm" when Attributes.GetFloat(node, "alpha", 1) != 1 || Attributes.GetFloat(node, "beta", 1) != 1 => "alpha or beta is not 1",
         _ => null,
     };
 }

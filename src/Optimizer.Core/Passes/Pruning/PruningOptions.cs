@@ -73,6 +73,13 @@ public sealed record PruningOptions
     /// </summary>
     public double SensitivityFloor { get; init; } = 0.5;
 
+    /// <summary>
+    /// Sensitivity schedule: refit the layers after each trial-pruned group before measuring it, so the table shows
+    /// what pruning with reconstruction costs. Off by default: every trial then runs the original and the pruned model
+    /// once more per refitted layer, several times the analysis time.
+    /// </summary>
+    public bool SensitivityReconstruction { get; init; }
+
     /// <summary>Folder where sensitivity tables are cached by model and settings hash; null disables the cache.</summary>
     public string? CacheDirectory { get; init; }
 

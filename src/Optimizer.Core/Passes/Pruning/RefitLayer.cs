@@ -6,9 +6,10 @@ using Optimizer.Core.Runtime;
 namespace Optimizer.Core.Passes.Pruning;
 
 /// <summary>
-/// One Conv (2-D, group 1), Gemm or MatMul seen as a linear map from rows of input features to rows of outputs:
-/// builds those rows from recorded activations (im2col patches for Conv), refits the weights (and bias) with
-/// <see cref="LeastSquaresRefit"/> and writes them back in the layer's own layout.
+/// One Conv (2-D, group 1, explicit or automatic padding), Gemm (any transA/transB, alpha and beta) or MatMul seen as
+/// a linear map from rows of input features to rows of outputs: builds those rows from recorded activations (im2col
+/// patches for Conv, columns of A for a Gemm with transA), refits the effective weights (alpha x B, beta x C) with
+/// <see cref="LeastSquaresRefit"/> and writes them back in the layer's own layout and scale.
 /// </summary>
 internal sealed class RefitLayer
 {
@@ -20,6 +21,9 @@ internal sealed class RefitLayer
     private readonly TensorProto? _bias;
     private readonly bool _conv;
     private readonly bool _transposed;
+    private readonly bool _transposedInput;
+    private readonly double _alpha;
+    private readonly double _beta;
     private readonly int[] _outputs;
     private readonly int _rowsPerSample;
     private readonly List<double[]> _expectedRows = [];
@@ -27,6 +31,10 @@ internal sealed class RefitLayer
 
     private RefitLayer(NodeProto node, TensorProto weight, TensorProto? bias, bool conv, bool transposed, int[]? keptOutputs, int samples)
     {
+        // Gemm computes alpha * A' B' + beta * C; the refit works on the effective weights and scales back on write.
+        _transposedInput = node.OpType == "Gemm" && Attributes.GetInt(node, "transA", 0) != 0;
+        _alpha = node.OpType == "Gemm" ? Attributes.GetFloat(node, "alpha", 1) : 1;
+        _beta = node.OpType == "Gemm" ? Attributes.GetFloat(node, "beta", 1) : 1;
         _node = node;
         _weight = weight;
         _bias = bias;
@@ -59,8 +67,17 @@ internal sealed class RefitLayer
         }
 
         var transposed = node.OpType == "Gemm" && Attributes.GetInt(node, "transB", 0) != 0;
+        if (node.OpType == "Gemm" && Attributes.GetFloat(node, "alpha", 1) == 0)
+        {
+            reason = "alpha is 0, so its weight does not reach the output";
+            return null;
+        }
+
+        // With beta 0 the bias input is ignored by the op, so it is no feature of the fit either.
+        var hasBias = node.Input.Count > 2 && node.Input[2].Length > 0 && !(node.OpType == "Gemm" && Attributes.GetFloat(node, "beta", 1) == 0);
+        bias = hasBias ? bias : null;
         var outputs = transposed ? weight.Dims[0] : weight.Dims[1];
-        if (node.Input.Count > 2 && node.Input[2].Length > 0 && (bias is null || TensorValues.ElementCount(bias.Dims) != outputs || bias.Dims[^1] != outputs))
+        if (hasBias && (bias is null || TensorValues.ElementCount(bias.Dims) != outputs || bias.Dims[^1] != outputs))
         {
             reason = "its bias is not one value per output";
             return null;
@@ -93,7 +110,7 @@ internal sealed class RefitLayer
         {
             foreach (var position in Positions(_outputShapes[s]))
             {
-                xRows.Add(_conv ? PatchRow(inputs[s], position) : DenseRow(inputs[s], position.N));
+                xRows.Add(_conv ? PatchRow(inputs[s], _outputShapes[s], position) : DenseRow(inputs[s], position.N));
             }
         }
 
@@ -116,13 +133,13 @@ internal sealed class RefitLayer
     }
 
     /// <summary>The input patch (im2col row) that produces output position <paramref name="position"/>.</summary>
-    private double[] PatchRow(TensorResult input, (long N, long H, long W) position)
+    private double[] PatchRow(TensorResult input, long[] outputShape, (long N, long H, long W) position)
     {
         var (channels, kh, kw) = ((int)_weight.Dims[1], (int)_weight.Dims[2], (int)_weight.Dims[3]);
         var (height, width) = (input.Shape[2], input.Shape[3]);
         var strides = Ints("strides", 1, 1);
         var dilations = Ints("dilations", 1, 1);
-        var pads = Ints("pads", 0, 0, 0, 0);
+        var pads = BeginPads(input.Shape, outputShape);
         var row = new double[Features];
         for (var c = 0; c < channels; c++)
         {
@@ -148,13 +165,35 @@ internal sealed class RefitLayer
         return row;
     }
 
+    /// <summary>
+    /// The padding before the first row and column: the <c>pads</c> attribute, or what <c>auto_pad</c> implies for
+    /// these input and output sizes (SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the start).
+    /// </summary>
+    private long[] BeginPads(long[] inputShape, long[] outputShape)
+    {
+        var autoPad = Attributes.Find(_node, "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
+        if (autoPad is "NOTSET" or "")
+        {
+            return Ints("pads", 0, 0, 0, 0)[..2];
+        }
+
+        var strides = Ints("strides", 1, 1);
+        var dilations = Ints("dilations", 1, 1);
+        return [.. Enumerable.Range(0, 2).Select(axis =>
+        {
+            var total = Math.Max(0, ((outputShape[axis + 2] - 1) * strides[axis]) + ((_weight.Dims[axis + 2] - 1) * dilations[axis]) + 1 - inputShape[axis + 2]);
+            return autoPad switch { "VALID" => 0, "SAME_LOWER" => total - (total / 2), _ => total / 2 };
+        })];
+    }
+
+    /// <summary>Row <paramref name="index"/> of the input features: a row of A, or a column of A for a Gemm with transA.</summary>
     private double[] DenseRow(TensorResult input, long index)
     {
         var features = (int)Inputs;
         var row = new double[Features];
         for (var k = 0; k < features; k++)
         {
-            row[k] = input.Values[(index * features) + k];
+            row[k] = _transposedInput ? input.Values[(k * input.Shape[1]) + index] : input.Values[(index * features) + k];
         }
 
         if (_bias is not null)
@@ -173,9 +212,8 @@ internal sealed class RefitLayer
         var inputs = Features - (_bias is null ? 0 : 1);
         var outputs = _outputs.Length;
         return Matrix<double>.Build.Dense(Features, outputs, (f, o) =>
-            f == inputs ? bias![o]
-            : _conv || _transposed ? values[(o * inputs) + f]
-            : values[(f * outputs) + o]);
+            f == inputs ? _beta * bias![o]
+            : _alpha * (_conv || _transposed ? values[(o * inputs) + f] : values[(f * outputs) + o]));
     }
 
     private void WriteBack(Matrix<double> solution)
@@ -187,14 +225,14 @@ internal sealed class RefitLayer
         {
             for (var o = 0; o < outputs; o++)
             {
-                weights[_conv || _transposed ? (o * inputs) + f : (f * outputs) + o] = (float)solution[f, o];
+                weights[_conv || _transposed ? (o * inputs) + f : (f * outputs) + o] = (float)(solution[f, o] / _alpha);
             }
         }
 
         TensorSlicing.Overwrite(_weight, weights);
         if (_bias is not null)
         {
-            TensorSlicing.Overwrite(_bias, Enumerable.Range(0, outputs).Select(o => (float)solution[inputs, o]).ToArray());
+            TensorSlicing.Overwrite(_bias, Enumerable.Range(0, outputs).Select(o => (float)(solution[inputs, o] / _beta)).ToArray());
         }
     }
 

@@ -10,7 +10,7 @@ namespace Optimizer.Core.Passes.Pruning;
 
 /// <summary>
 /// Stores sensitivity tables on disk under a hash of everything they depend on (the model's bytes, the criterion, the
-/// exclusions, the ratios and the calibration samples), so an unchanged model is not analysed again on the next build.
+/// channel multiple, reconstruction, the exclusions, the ratios and the calibration samples), so an unchanged model is not analysed again on the next build.
 /// A missing, unreadable or stale file is simply recomputed.
 /// </summary>
 internal sealed class SensitivityCache(string directory)
@@ -23,7 +23,7 @@ internal sealed class SensitivityCache(string directory)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(ModelFile.ToBytes(model));
-        var settings = $"v1|{options.Criterion}|{options.ChannelMultiple}|{string.Join(",", options.Exclude)}|{string.Join(",", SensitivityTable.DefaultRatios)}";
+        var settings = $"v2|{options.Criterion}|{options.ChannelMultiple}|{options.SensitivityReconstruction}|{string.Join(",", options.Exclude)}|{string.Join(",", SensitivityTable.DefaultRatios)}";
         hash.AppendData(Encoding.UTF8.GetBytes(settings));
         foreach (var input in samples.SelectMany(s => s.Inputs))
         {

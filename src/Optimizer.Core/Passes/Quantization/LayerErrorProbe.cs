@@ -36,22 +36,14 @@ internal static class LayerErrorProbe
         var requested = nodes.SelectMany(n => new[] { n.Output[0], prefix + n.Output[0] }).ToList();
         var accumulators = nodes.Select(n => new ErrorAccumulator(rank => ChannelAxis(n, rank))).ToList();
         using var session = ModelSession.Create(probe, "float model with quantized copies of its layers (bias correction)");
-        Task? accumulating = null;
         foreach (var sample in calibration.Samples.Take(MaxSamples))
         {
             var results = session.Run(sample, requested);
-            // As in calibration: one sample is accumulated on another core while ORT runs the next.
-            accumulating?.GetAwaiter().GetResult();
-            accumulating = Task.Run(() =>
+            for (var i = 0; i < accumulators.Count; i++)
             {
-                for (var i = 0; i < accumulators.Count; i++)
-                {
-                    accumulators[i].Add(results[2 * i], results[(2 * i) + 1]);
-                }
-            });
+                accumulators[i].Add(results[2 * i], results[(2 * i) + 1]);
+            }
         }
-
-        accumulating?.GetAwaiter().GetResult();
 
         return nodes.Select((n, i) => accumulators[i].Result(n)).ToList();
     }

@@ -120,6 +120,12 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
             budget.MinCosine is { } c ? string.Create(CultureInfo.InvariantCulture, $"min_cosine {c:0.####}") : null,
             budget.MaxTop1Disagreement is { } d ? string.Create(CultureInfo.InvariantCulture, $"max_top1_disagreement {d:0.##%}") : null,
         }.Where(l => l is not null));
+        if (budget.MaxTop1Disagreement is not null && fallback.FullyQuantized.Top1Disagreement is null)
+        {
+            // The pipeline's budget check reports this as OPT4005; the fallback can only work to the other limits.
+            limits += "; max_top1_disagreement not measurable, no output has a class axis";
+        }
+
         if (fallback.Returned.Count == 0 && fallback.MeetsBudget)
         {
             return $"accuracy budget ({limits}) met with every node quantized: {fallback.Fidelity} on {samples} calibration sample(s)";
