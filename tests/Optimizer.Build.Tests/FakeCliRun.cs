@@ -24,6 +24,15 @@ internal sealed class FakeCliRun : CompressModel
     /// <summary>How long the pretend CLI process runs, so concurrent runs overlap measurably.</summary>
     public TimeSpan Duration { get; set; }
 
+    /// <summary>
+    /// When set, the pretend process signals it and then waits for every other run sharing it: passing the rendezvous
+    /// proves the runs were alive at the same time without relying on timing (a loaded CI machine can delay a start).
+    /// </summary>
+    public CountdownEvent? Rendezvous { get; set; }
+
+    /// <summary>True when <see cref="Rendezvous"/> was set and every run arrived before the timeout.</summary>
+    public bool MetTheOthers { get; private set; }
+
     /// <summary>When the pretend process started and ended (UTC), for overlap checks.</summary>
     public (DateTime Started, DateTime Ended)? Ran { get; private set; }
 
@@ -48,6 +57,12 @@ internal sealed class FakeCliRun : CompressModel
         CommandLine = commandLineCommands;
         var started = DateTime.UtcNow;
         Thread.Sleep(Duration);
+        if (Rendezvous is not null)
+        {
+            Rendezvous.Signal();
+            MetTheOthers = Rendezvous.Wait(TimeSpan.FromSeconds(60));
+        }
+
         foreach (var (line, onStdErr) in _output)
         {
             LogEventsFromTextOutput(line, onStdErr ? StandardErrorLoggingImportance : StandardOutputLoggingImportance);
