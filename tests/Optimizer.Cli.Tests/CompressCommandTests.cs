@@ -49,6 +49,20 @@ public sealed class CompressCommandTests
     }
 
     [TestMethod]
+    public void Compress_Verbose_ShowsCalibrationProgress_QuietDoesNot()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+
+        var verbose = CliRun.Of("compress", model, "-p", "cpu-int8", "-o", Path.Combine(folder, "a.onnx"), "--verbose");
+        var quiet = CliRun.Of("compress", model, "-p", "cpu-int8", "-o", Path.Combine(folder, "b.onnx"));
+
+        StringAssert.Contains(verbose.Output, "calibration sample 1/16");
+        StringAssert.Contains(verbose.Output, "calibration sample 16/16");
+        Assert.AreEqual(1, quiet.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length, quiet.ToString());
+    }
+
+    [TestMethod]
     public void Compress_MissingModel_GivesOPT2001()
     {
         var run = CliRun.Of("compress", "/nonexistent/net.onnx");

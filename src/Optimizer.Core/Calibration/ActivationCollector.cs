@@ -16,10 +16,11 @@ public static class ActivationCollector
 {
     /// <summary>
     /// Estimates the range of each float tensor in <paramref name="tensors"/> (main-graph inputs or node outputs).
-    /// The model is not modified; a copy with the extra outputs is what ONNX Runtime runs.
+    /// The model is not modified; a copy with the extra outputs is what ONNX Runtime runs. <paramref name="progress"/>
+    /// receives "calibration sample i/N" lines for detailed logs.
     /// </summary>
     public static IReadOnlyDictionary<string, TensorRange> Collect(
-        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator)
+        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress = null)
     {
         if (calibration.Samples.Count == 0)
         {
@@ -35,8 +36,9 @@ public static class ActivationCollector
         {
             var (extremesModel, outputs) = WithExtremes(model, fromRuns);
             using var extremes = ModelSession.Create(extremesModel, "float model for calibration");
-            foreach (var sample in calibration.Samples)
+            foreach (var (sample, index) in calibration.Samples.Select((s, i) => (s, i)))
             {
+                Report(progress, index, calibration.Samples.Count);
                 var results = extremes.Run(sample, outputs);
                 Observe(estimator, sample, fromInputs, fromRuns.Select((t, i) => new TensorResult(t, [2], [results[2 * i].Values[0], results[(2 * i) + 1].Values[0]])).ToList());
             }
@@ -45,12 +47,22 @@ public static class ActivationCollector
         }
 
         using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
-        foreach (var sample in calibration.Samples)
+        foreach (var (sample, index) in calibration.Samples.Select((s, i) => (s, i)))
         {
+            Report(progress, index, calibration.Samples.Count);
             Observe(estimator, sample, fromInputs, session?.Run(sample, fromRuns) ?? []);
         }
 
         return estimator.Ranges();
+    }
+
+    // Every sample for small sets, about ten lines for large ones: enough to see a long calibration move.
+    private static void Report(Action<string>? progress, int index, int count)
+    {
+        if (progress is not null && (count <= 20 || index % Math.Max(1, count / 10) == 0 || index == count - 1))
+        {
+            progress($"calibration sample {index + 1}/{count}");
+        }
     }
 
     /// <summary>

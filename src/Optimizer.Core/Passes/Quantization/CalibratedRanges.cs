@@ -8,7 +8,8 @@ namespace Optimizer.Core.Passes.Quantization;
 /// later build (bias correction, fallback candidates), so the calibration set runs through ORT once per pass. A later
 /// plan that needs a tensor not measured yet (it should not happen, since fallback only removes nodes) is measured then.
 /// </summary>
-internal sealed class CalibratedRanges(ModelProto floatModel, CalibrationSet calibration, Func<IRangeEstimator> createEstimator)
+internal sealed class CalibratedRanges(
+    ModelProto floatModel, CalibrationSet calibration, Func<IRangeEstimator> createEstimator, Action<string>? progress = null)
 {
     private readonly Dictionary<string, TensorRange> _ranges = new(StringComparer.Ordinal);
 
@@ -18,7 +19,7 @@ internal sealed class CalibratedRanges(ModelProto floatModel, CalibrationSet cal
         var missing = tensors.Where(t => !_ranges.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            foreach (var (tensor, range) in ActivationCollector.Collect(floatModel, missing, calibration, createEstimator()))
+            foreach (var (tensor, range) in ActivationCollector.Collect(floatModel, missing, calibration, createEstimator(), progress))
             {
                 _ranges[tensor] = range;
             }

@@ -57,7 +57,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         }
 
         var timings = new PhaseTimer();
-        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator);
+        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail);
         var full = timings.Time("calibration and QDQ build", () => QdqModelBuilder.Build(model, Options, ranges));
         if (full.Plan.Nodes.Count == 0)
         {
