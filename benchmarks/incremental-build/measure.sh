@@ -9,28 +9,12 @@ runs="${1:-9}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d -t optimizer-noop-XXXXXX)"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT   # KEEP=1 keeps the apps and logs for a look
-version="0.1.0-bench.$(date -u +%Y%m%d%H%M%S)"
-export NUGET_PACKAGES="$work/packages"
-# The machine's package cache is a read-only fallback, so ONNX Runtime is not downloaded again.
-fallback="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
-
-for project in Optimizer.Build Optimizer.Runtime; do
-  dotnet pack "$root/src/$project/$project.csproj" -c Release -p:Version="$version" -o "$work/feed" \
-    --artifacts-path "$work/artifacts" -nodeReuse:false --disable-build-servers -tl:off -v:q >/dev/null
-done
+# shellcheck source=../sample-app.sh
+source "$root/benchmarks/sample-app.sh"
+pack_packages
 
 make_app() { # $1: folder, $2: with|without
-  cp -r "$root/samples/ImageClassifier" "$1"
-  rm -rf "$1/bin" "$1/obj" "$1/nuget.config"
-  printf '<Project><PropertyGroup><OptimizerVersion>%s</OptimizerVersion></PropertyGroup></Project>\n' "$version" > "$1/Directory.Build.props"
-  echo '<Project />' > "$1/Directory.Build.targets"
-  echo '<Project />' > "$1/Directory.Packages.props"
-  cat > "$1/nuget.config" <<CONFIG
-<configuration>
-  <packageSources><clear /><add key="feed" value="$work/feed" /></packageSources>
-  <fallbackPackageFolders><add key="machine" value="$fallback" /></fallbackPackageFolders>
-</configuration>
-CONFIG
+  copy_sample_app "$1"
   if [ "$2" = without ]; then
     # The same app without the package: the runtime helper is replaced by the original model as plain content.
     sed -i -e '/Optimizer.Build/d' -e '/Optimizer.Runtime/d' -e 's#<CompressModel Include="models/net.onnx" />##' "$1/ImageClassifier.csproj"

@@ -11,27 +11,12 @@ parallel="${2:-2}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 work="$(mktemp -d -t optimizer-parallel-XXXXXX)"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT   # KEEP=1 keeps the app and logs for a look
-version="0.1.0-bench.$(date -u +%Y%m%d%H%M%S)"
-export NUGET_PACKAGES="$work/packages"
-fallback="$(dotnet nuget locals global-packages --list | sed 's/^global-packages: //')"
-
-for project in Optimizer.Build Optimizer.Runtime; do
-  dotnet pack "$root/src/$project/$project.csproj" -c Release -p:Version="$version" -o "$work/feed" \
-    --artifacts-path "$work/artifacts" -nodeReuse:false --disable-build-servers -tl:off -v:q >/dev/null
-done
+# shellcheck source=../sample-app.sh
+source "$root/benchmarks/sample-app.sh"
+pack_packages
 
 app="$work/app"
-cp -r "$root/samples/ImageClassifier" "$app"
-rm -rf "$app/bin" "$app/obj" "$app/nuget.config"
-printf '<Project><PropertyGroup><OptimizerVersion>%s</OptimizerVersion></PropertyGroup></Project>\n' "$version" > "$app/Directory.Build.props"
-echo '<Project />' > "$app/Directory.Build.targets"
-echo '<Project />' > "$app/Directory.Packages.props"
-cat > "$app/nuget.config" <<CONFIG
-<configuration>
-  <packageSources><clear /><add key="feed" value="$work/feed" /></packageSources>
-  <fallbackPackageFolders><add key="machine" value="$fallback" /></fallbackPackageFolders>
-</configuration>
-CONFIG
+copy_sample_app "$app"
 mkdir -p "$app/pruned"
 cp "$app/models/net.onnx" "$app/pruned/pruned.onnx"
 cp -r "$app/models/calibration" "$app/pruned/calibration"
