@@ -34,7 +34,8 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         var (model, originalBytes) = ModelFile.LoadWithSize(modelPath);
         diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(model)}).");
 
-        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples, diagnostics, images: config.Calibration.Images);
+        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples,
+            new ScopedSink(diagnostics, modelPath), images: config.Calibration.Images);
         diagnostics.Detail($"Running the original model on {calibration.Samples.Count} samples (reference outputs)...");
         var reference = FidelityVerifier.ReferenceOutputs(model, calibration.Samples);
         var setupSeconds = started.Elapsed.TotalSeconds;
@@ -47,7 +48,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
             var profileStarted = Stopwatch.StartNew();
             diagnostics.Detail($"[{profile.Name}] profile {outcomes.Count + 1}/{profiles.Count}");
             var cacheDirectory = Path.Combine(Path.GetDirectoryName(OutputPath(request, modelPath, profile.Name))!, ".optimizer-cache");
-            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration, cacheDirectory);
+            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration, cacheDirectory, modelPath);
             StampMetadata(optimized, profile, passReports, configHash);
 
             var verification = VerificationPaths.For(profile);
@@ -114,19 +115,20 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
     }
 
     private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(
-        ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings, string cacheDirectory)
+        ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings, string cacheDirectory, string modelPath)
     {
         var reports = new List<PassReport>();
+        var sink = new ScopedSink(diagnostics, modelPath, profile.Name);
         foreach (var pass in ProfilePasses.Create(profile, calibrationSettings, cacheDirectory))
         {
-            var context = new PassContext(calibration, diagnostics);
+            var context = new PassContext(calibration, sink);
             var timer = Stopwatch.StartNew();
-            diagnostics.Detail($"[{profile.Name}] {pass.Name}...");
+            sink.Detail($"{pass.Name}...");
             model = pass.Apply(model, context);
             reports.Add(new PassReport(pass.Name, timer.Elapsed.TotalSeconds, context.Notes));
             foreach (var note in context.Notes)
             {
-                diagnostics.Detail($"[{profile.Name}] {pass.Name}: {note}");
+                sink.Detail($"{pass.Name}: {note}");
             }
         }
 

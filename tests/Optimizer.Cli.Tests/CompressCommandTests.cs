@@ -20,6 +20,7 @@ public sealed class CompressCommandTests
 
         Assert.AreEqual(0, run.ExitCode, run.ToString());
         CollectionAssert.AreEqual(new[] { "OPT3001" }, System.Text.RegularExpressions.Regex.Matches(run.Error, @"warning (OPT\d+)").Select(m => m.Groups[1].Value).ToArray(), run.ToString());
+        StringAssert.Contains(run.Error, model + ": warning OPT3001", "warnings without a file of their own are attributed to the model");
         var written = File.ReadAllLines(list);
         CollectionAssert.AreEqual(new[] { Path.Combine(outputs, "net.cpu-int8.onnx"), Path.Combine(outputs, "net.gpu-fp16.onnx") }, written);
         foreach (var path in written)

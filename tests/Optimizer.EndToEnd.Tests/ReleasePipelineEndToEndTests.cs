@@ -179,7 +179,7 @@ public sealed class ReleasePipelineEndToEndTests
         int Last(string prefix) => Array.FindLastIndex(lines, l => l.Contains(prefix, StringComparison.Ordinal));
         Assert.IsTrue(First("pruned.onnx: ") < Last("net.onnx: ") && First("net.onnx: ") < Last("pruned.onnx: "),
             "the two models were compressed one after the other. " + build.Describe());
-        Assert.IsTrue(lines.Any(l => l.Contains("pruned.onnx: sensitivity layer 1/", StringComparison.Ordinal)), "sensitivity progress at -v:d. " + build.Describe());
+        Assert.IsTrue(lines.Any(l => l.Contains("pruned.onnx: [cpu-int8] sensitivity layer 1/", StringComparison.Ordinal)), "sensitivity progress at -v:d. " + build.Describe());
         Assert.IsTrue(lines.Any(l => l.Contains("net.onnx: [gpu-fp16] profile 2/2", StringComparison.Ordinal)), "profile progress at -v:d. " + build.Describe());
         var sensitivityTables = Directory.GetFiles(sample.CompressedDirectory, "sensitivity-*.json", SearchOption.AllDirectories);
         Assert.AreEqual(1, sensitivityTables.Length, build.Describe());
