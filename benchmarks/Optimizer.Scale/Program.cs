@@ -6,7 +6,7 @@ using Optimizer.Scale;
 using Optimizer.TestModels.Fuzzing;
 
 // Usage (Release):
-//   dotnet run -c Release --project benchmarks/Optimizer.Scale -- large [--weights-mb 1024]
+//   dotnet run -c Release --project benchmarks/Optimizer.Scale -- large [--weights-mb 1024] [--trace]
 //   dotnet run -c Release --project benchmarks/Optimizer.Scale -- fuzz [--fuzz-seconds 300] [--seed 1]
 //   dotnet run -c Release --project benchmarks/Optimizer.Scale -- write --weights-mb 2200 --out /tmp/big/large.onnx
 var mode = args.FirstOrDefault() ?? "large";
@@ -31,10 +31,11 @@ switch (mode)
         Console.WriteLine($"model: {weights / (1024 * 1024)} MiB of float32 weights in external data; one read+write pass: {ioSeconds:0.00} s; {Environment.ProcessorCount} cores");
         Console.WriteLine("| profile | peak working set | peak / weights | tool time | tool / io pass | weight pass time | pass / io pass |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
+        var trace = args.Contains("--trace");
         foreach (var profile in new[] { "cpu-int8", "gpu-fp16" })
         {
             // Each profile in its own process, so each peak working set is that profile's alone.
-            var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, ["profile", model, profile]) { RedirectStandardOutput = true })!;
+            var child = Process.Start(new ProcessStartInfo(Environment.ProcessPath!, trace ? ["profile", model, profile, "--trace"] : ["profile", model, profile]) { RedirectStandardOutput = true })!;
             var line = child.StandardOutput.ReadToEnd().Trim().Split(' ');
             child.WaitForExit();
             var (peak, tool, pass) = (long.Parse(line[0], CultureInfo.InvariantCulture), double.Parse(line[1], CultureInfo.InvariantCulture), double.Parse(line[2], CultureInfo.InvariantCulture));
@@ -55,13 +56,17 @@ switch (mode)
 
     case "profile":
         var clock = Stopwatch.StartNew();
-        var outcome = new Pipeline(new NullSink()).Run(new CompressionRequest { ModelPath = args[1], Profiles = [args[2]], OutputDirectory = Path.Combine(Path.GetDirectoryName(args[1])!, "out") })[0];
+        // --trace prints the peak memory of every phase (between two progress messages) to stderr.
+        var phases = args.Contains("--trace") && PhaseMemoryTrace.IsSupported ? new PhaseMemoryTrace() : null;
+        var outcome = new Pipeline(phases ?? (IDiagnosticSink)new NullSink()).Run(new CompressionRequest { ModelPath = args[1], Profiles = [args[2]], OutputDirectory = Path.Combine(Path.GetDirectoryName(args[1])!, "out") })[0];
+        phases?.Close();
         var passSeconds = outcome.Report.Passes.Sum(p => p.Seconds);
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Process.GetCurrentProcess().PeakWorkingSet64} {clock.Elapsed.TotalSeconds} {passSeconds}"));
+        var peakBytes = Math.Max(Process.GetCurrentProcess().PeakWorkingSet64, phases?.PeakBytes ?? 0);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{peakBytes} {clock.Elapsed.TotalSeconds} {passSeconds}"));
         return 0;
 
     default:
-        Console.Error.WriteLine("usage: Optimizer.Scale large [--weights-mb N] | fuzz [--fuzz-seconds N] [--seed N] | write [--weights-mb N] --out FILE");
+        Console.Error.WriteLine("usage: Optimizer.Scale large [--weights-mb N] [--trace] | fuzz [--fuzz-seconds N] [--seed N] | write [--weights-mb N] --out FILE");
         return 2;
 }
 

@@ -20,7 +20,8 @@ internal static class CliArguments
         string outputsList,
         bool verbose,
         string? manifestEntries = null,
-        bool budgetsAsWarnings = false)
+        bool budgetsAsWarnings = false,
+        string? dependenciesList = null)
     {
         var args = new List<CliArgument> { new("compress"), Path(model) };
 
@@ -53,6 +54,7 @@ internal static class CliArguments
 
         AddPathOption(args, "--outputs-list", outputsList);
         AddPathOption(args, "--manifest-entries", manifestEntries);
+        AddPathOption(args, "--dependencies-list", dependenciesList);
         if (verbose)
         {
             args.Add(new("--verbose"));

@@ -68,12 +68,19 @@ public class CompressModel : ToolTask
     public string? ManifestEntries { get; set; }
 
     /// <summary>
+    /// File the CLI writes every file besides the model that the result depends on to (YAML layers, calibration and
+    /// validation samples, external data), one full path a line, plus the folders samples were chosen from; the targets
+    /// read it back as Inputs of the next build, and the cache records the hashes of what it names.
+    /// </summary>
+    public string? DependenciesList { get; set; }
+
+    /// <summary>
     /// Content-addressed cache folder (<c>CompressModelsCacheDir</c>); empty disables it. Needs <see cref="ManifestEntries"/>,
-    /// which is how a cached result is described.
+    /// which is how a cached result is described, and <see cref="DependenciesList"/>, which is what it is checked against.
     /// </summary>
     public string? CacheDirectory { get; set; }
 
-    /// <summary>The YAML and calibration files the result depends on, hashed into the cache key.</summary>
+    /// <summary>The YAML and calibration files the targets know the result depends on before running, hashed into the cache key.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
     /// <summary>
@@ -106,22 +113,24 @@ public class CompressModel : ToolTask
         outputsList: OutputsList,
         verbose: Verbose,
         manifestEntries: ManifestEntries,
-        budgetsAsWarnings: BudgetsAsWarnings);
+        budgetsAsWarnings: BudgetsAsWarnings,
+        dependenciesList: DependenciesList);
 
     /// <inheritdoc />
     public override bool Execute()
     {
-        if (string.IsNullOrEmpty(CacheDirectory) || string.IsNullOrEmpty(ManifestEntries))
+        if (string.IsNullOrEmpty(CacheDirectory) || string.IsNullOrEmpty(ManifestEntries) || string.IsNullOrEmpty(DependenciesList))
         {
             return Compress();
         }
 
+        var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(Model))!;
         var cache = new CompressionCache(CacheDirectory!);
         string key;
         IDisposable held;
         try
         {
-            key = CompressionCache.Key(CliPath, Model, CacheOptions(), Dependencies.Select(d => d.GetMetadata("FullPath")));
+            key = CompressionCache.Key(CliPath, Model, CacheOptions(modelDirectory), Dependencies.Select(d => d.GetMetadata("FullPath")));
             held = cache.Lock(key, TimeSpan.FromMinutes(30));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -134,7 +143,7 @@ public class CompressModel : ToolTask
         using (held)
         {
             List<ManifestEntry>? restored = null;
-            Guarded(cache, "could not restore a result", () => restored = cache.TryRestore(key, OutputDirectory, OutputsList, ManifestEntries!));
+            Guarded(cache, "could not restore a result", () => restored = cache.TryRestore(key, modelDirectory, OutputDirectory, OutputsList, ManifestEntries!, DependenciesList!));
             if (restored is not null)
             {
                 foreach (var entry in restored)
@@ -150,7 +159,7 @@ public class CompressModel : ToolTask
                 return false;
             }
 
-            Guarded(cache, "could not store the result", () => cache.Store(key, ManifestEntries!));
+            Guarded(cache, "could not store the result", () => cache.Store(key, modelDirectory, ManifestEntries!, DependenciesList!));
             return true;
         }
     }
@@ -168,16 +177,16 @@ public class CompressModel : ToolTask
         }
     }
 
-    // Everything besides file contents that changes the result; the folder of the model is included because a YAML
-    // `calibration: data:` folder is resolved against it and its files are not among the hashed dependencies.
-    private IEnumerable<string> CacheOptions() =>
+    // Everything besides file contents that changes the result. Paths are relative to the model's folder, so another
+    // checkout of the same tree gets the same key; files found only by the run (a YAML `calibration.data` folder
+    // elsewhere, external data) are checked through the entry's manifest instead.
+    private IEnumerable<string> CacheOptions(string modelDirectory) =>
     [
-        "folder=" + Path.GetDirectoryName(Path.GetFullPath(Model)),
         "profiles=" + string.Join(";", (Profiles ?? []).Select(p => p.Trim()).Where(p => p.Length > 0)),
         "name=" + (string.IsNullOrWhiteSpace(OutputName) ? Path.GetFileNameWithoutExtension(Model) : OutputName!.Trim()),
-        "config=" + (Config ?? ""),
+        "config=" + (string.IsNullOrWhiteSpace(Config) ? "" : RelativePath.From(modelDirectory, Config!.Trim())),
         "overrides=" + string.Join(";", (ConfigOverrides ?? []).Select(o => o.Trim())),
-        "calibration=" + (Calibration ?? ""),
+        "calibration=" + (string.IsNullOrWhiteSpace(Calibration) ? "" : RelativePath.From(modelDirectory, Calibration!.Trim())),
         "budgetsAsWarnings=" + BudgetsAsWarnings,
     ];
 

@@ -30,7 +30,7 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <summary>
     /// The models to compress (item spec: the model's full path), with the metadata the targets compute:
     /// <c>OutputDirectory</c>, <c>OutputsList</c>, <c>Stamp</c>, and optionally <c>ConfigFullPath</c>, <c>ConfigOverrides</c>,
-    /// <c>ProfilesToBuild</c>, <c>CalibrationFullPath</c>, <c>OutputName</c>, <c>ManifestEntries</c>.
+    /// <c>ProfilesToBuild</c>, <c>CalibrationFullPath</c>, <c>OutputName</c>, <c>ManifestEntries</c>, <c>DependenciesList</c>.
     /// </summary>
     [Required]
     public ITaskItem[] Models { get; set; } = [];
@@ -116,6 +116,7 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
         run.OutputName = Metadata(model, "OutputName");
         run.OutputsList = model.GetMetadata("OutputsList");
         run.ManifestEntries = Metadata(model, "ManifestEntries");
+        run.DependenciesList = Metadata(model, "DependenciesList");
         run.Verbose = Verbose;
         run.BudgetsAsWarnings = BudgetsAsWarnings;
         run.CacheDirectory = CacheDirectory;

@@ -9,15 +9,19 @@ using System.Threading;
 namespace Optimizer.Build;
 
 /// <summary>
-/// A content-addressed store of compression results (<c>CompressModelsCacheDir</c>): the key hashes everything a
-/// result depends on (the tool's assemblies, the model, its YAML and calibration files, the profiles and options), so
-/// identical inputs in another target framework, project or branch reuse the models instead of compressing again.
-/// Entries are written to a temporary folder and moved into place, and one key is worked on by one build at a time
-/// (an exclusive lock file), so parallel builds (<c>-m</c>, multi-targeting) neither race nor compress twice.
+/// A content-addressed store of compression results (<c>CompressModelsCacheDir</c>). The key hashes what is known
+/// before compressing (the tool's assemblies, the model, the YAML and calibration files the targets found, the profiles
+/// and options); under it, each stored result keeps a <see cref="CacheManifest"/> of the files the CLI reported reading
+/// (a YAML <c>calibration.data</c> folder anywhere, validation samples, external data) with their hashes, and is reused
+/// only while they all still match. Identical inputs in another target framework, project, branch or checkout reuse the
+/// models instead of compressing again; a changed sample anywhere misses. Entries are written to a temporary folder and
+/// moved into place, and one key is worked on by one build at a time (an exclusive lock file), so parallel builds
+/// (<c>-m</c>, multi-targeting) neither race nor compress twice.
 /// </summary>
 internal sealed class CompressionCache(string directory)
 {
     private const string EntriesFile = "entries.tsv";
+    private const string DependenciesFile = "dependencies.tsv";
     private static readonly string[] ToolFiles = ["Optimizer.Cli.dll", "Optimizer.Core.dll", "Optimizer.Cli.deps.json"];
     private static readonly string[] ReportExtensions = [".report.json", ".report.md"];
 
@@ -27,15 +31,14 @@ internal sealed class CompressionCache(string directory)
     /// <summary>The key of one compression: a SHA-256 over the tool, the inputs' contents and the options.</summary>
     public static string Key(string cliPath, string model, IEnumerable<string> options, IEnumerable<string> dependencies)
     {
-        using var sha = SHA256.Create();
-        var text = new StringBuilder("optimizer-cache v1\n");
+        var text = new StringBuilder("optimizer-cache v2\n");
         var toolDirectory = Path.GetDirectoryName(Path.GetFullPath(cliPath))!;
         foreach (var file in ToolFiles.Select(f => Path.Combine(toolDirectory, f)).Where(File.Exists))
         {
-            text.Append("tool ").Append(Path.GetFileName(file)).Append(' ').Append(FileHash(sha, file)).Append('\n');
+            text.Append("tool ").Append(Path.GetFileName(file)).Append(' ').Append(ContentHash.OfFile(file)).Append('\n');
         }
 
-        text.Append("model ").Append(Path.GetExtension(model)).Append(' ').Append(FileHash(sha, model)).Append('\n');
+        text.Append("model ").Append(Path.GetExtension(model)).Append(' ').Append(ContentHash.OfFile(model)).Append('\n');
         foreach (var option in options)
         {
             text.Append("option ").Append(option).Append('\n');
@@ -45,10 +48,11 @@ internal sealed class CompressionCache(string directory)
         var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(model))!;
         foreach (var file in dependencies.Select(Path.GetFullPath).Where(File.Exists).Distinct().OrderBy(f => f, StringComparer.Ordinal))
         {
-            text.Append("input ").Append(Relative(modelDirectory, file)).Append(' ').Append(FileHash(sha, file)).Append('\n');
+            text.Append("input ").Append(RelativePath.From(modelDirectory, file)).Append(' ').Append(ContentHash.OfFile(file)).Append('\n');
         }
 
-        return Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString())));
+        using var sha = SHA256.Create();
+        return ContentHash.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
     /// <summary>Holds the key's lock until disposed, waiting while another build works on the same key.</summary>
@@ -72,53 +76,48 @@ internal sealed class CompressionCache(string directory)
     }
 
     /// <summary>
-    /// Copies the cached result of <paramref name="key"/> into <paramref name="outputDirectory"/> and writes the outputs
-    /// list and manifest entries as the CLI would have; null when the key is not cached.
+    /// Copies a cached result of <paramref name="key"/> whose recorded dependencies, seen from
+    /// <paramref name="modelDirectory"/>, still hash the same into <paramref name="outputDirectory"/>, and writes the
+    /// outputs list, manifest entries and dependencies list as the CLI would have; null when no such result is cached.
     /// </summary>
-    public List<ManifestEntry>? TryRestore(string key, string outputDirectory, string outputsList, string manifestEntries)
+    public List<ManifestEntry>? TryRestore(string key, string modelDirectory, string outputDirectory, string outputsList, string manifestEntries, string dependenciesList)
     {
-        var entryDirectory = Path.Combine(Directory, key);
-        var cached = File.Exists(Path.Combine(entryDirectory, EntriesFile))
-            ? ManifestEntry.ParseAll(File.ReadAllLines(Path.Combine(entryDirectory, EntriesFile)))
-            : null;
-        if (cached is null)
+        var hashes = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var variant in Variants(key))
         {
-            return null;
-        }
-
-        System.IO.Directory.CreateDirectory(outputDirectory);
-        var restored = new List<ManifestEntry>();
-        foreach (var entry in cached)
-        {
-            var target = Path.Combine(outputDirectory, entry.Path);
-            foreach (var name in CompanionFiles(entry.Path))
+            var cached = ManifestEntry.ParseAll(File.ReadAllLines(Path.Combine(variant, EntriesFile)));
+            var manifest = CacheManifest.Parse(File.ReadAllLines(Path.Combine(variant, DependenciesFile)));
+            if (cached is not null && manifest is not null && manifest.Holds(modelDirectory, hashes))
             {
-                var source = Path.Combine(entryDirectory, name);
-                if (File.Exists(source))
-                {
-                    File.Copy(source, Path.Combine(outputDirectory, name), overwrite: true);
-                }
+                return Restore(variant, cached, manifest.Resolve(modelDirectory), outputDirectory, outputsList, manifestEntries, dependenciesList);
             }
-
-            restored.Add(entry with { Path = target });
         }
 
-        WriteLines(outputsList, restored.Select(e => e.Path));
-        WriteLines(manifestEntries, new[] { ManifestEntry.Header }.Concat(restored.Select(e => e.ToLine())));
-        return restored;
+        return null;
     }
 
-    /// <summary>Stores the result the CLI just wrote (its outputs list and manifest entries) under <paramref name="key"/>.</summary>
-    public void Store(string key, string manifestEntries)
+    /// <summary>
+    /// Stores the result the CLI just wrote (its manifest entries, the models they name and their reports) under
+    /// <paramref name="key"/>, with the manifest of the files its dependencies list names. Nothing is stored when a
+    /// dependency vanished meanwhile, since the result could not be matched to what it was computed from.
+    /// </summary>
+    public void Store(string key, string modelDirectory, string manifestEntries, string dependenciesList)
     {
         var entries = File.Exists(manifestEntries) ? ManifestEntry.ParseAll(File.ReadAllLines(manifestEntries)) : null;
-        var final = Path.Combine(Directory, key);
-        if (entries is null || System.IO.Directory.Exists(final))
+        var dependencies = RecordedDependencies.Read(dependenciesList);
+        var manifest = dependencies is null ? null : CacheManifest.Record(modelDirectory, dependencies);
+        if (entries is null || manifest is null)
         {
             return;
         }
 
-        var staging = Path.Combine(Directory, $"{key}.{Guid.NewGuid():N}.tmp");
+        var final = Path.Combine(Directory, key, manifest.VariantName());
+        if (System.IO.Directory.Exists(final))
+        {
+            return;
+        }
+
+        var staging = $"{final}.{Guid.NewGuid():N}.tmp";
         System.IO.Directory.CreateDirectory(staging);
         try
         {
@@ -134,6 +133,8 @@ internal sealed class CompressionCache(string directory)
                 }
             }
 
+            WriteLines(Path.Combine(staging, DependenciesFile), manifest.ToLines());
+            // Written last: a variant folder is complete once it has its entries (an interrupted copy never is).
             WriteLines(Path.Combine(staging, EntriesFile), new[] { ManifestEntry.Header }.Concat(entries.Select(e => (e with { Path = Path.GetFileName(e.Path) }).ToLine())));
             System.IO.Directory.Move(staging, final);
         }
@@ -146,21 +147,54 @@ internal sealed class CompressionCache(string directory)
         }
     }
 
-    // A model file and the reports written beside it (net.cpu-int8.onnx, net.cpu-int8.report.json, ...report.md).
+    // The complete results stored under a key, newest first: the latest inputs are the likeliest to come back.
+    private IEnumerable<string> Variants(string key)
+    {
+        var keyDirectory = new DirectoryInfo(Path.Combine(Directory, key));
+        return keyDirectory.Exists
+            ? keyDirectory.EnumerateDirectories()
+                .Where(d => !d.Name.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(Path.Combine(d.FullName, EntriesFile)) && File.Exists(Path.Combine(d.FullName, DependenciesFile)))
+                .OrderByDescending(d => d.LastWriteTimeUtc)
+                .Select(d => d.FullName)
+            : [];
+    }
+
+    private static List<ManifestEntry> Restore(
+        string variant, List<ManifestEntry> cached, RecordedDependencies dependencies, string outputDirectory, string outputsList, string manifestEntries, string dependenciesList)
+    {
+        System.IO.Directory.CreateDirectory(outputDirectory);
+        var restored = new List<ManifestEntry>();
+        var written = new List<string>();
+        foreach (var entry in cached)
+        {
+            foreach (var name in CompanionFiles(entry.Path))
+            {
+                var source = Path.Combine(variant, name);
+                if (File.Exists(source))
+                {
+                    File.Copy(source, Path.Combine(outputDirectory, name), overwrite: true);
+                }
+            }
+
+            restored.Add(entry with { Path = Path.Combine(outputDirectory, entry.Path) });
+            written.AddRange(new[] { entry.Path, ExternalDataFile(entry.Path) }.Select(name => Path.Combine(outputDirectory, name)).Where(File.Exists));
+        }
+
+        // Like the CLI: the dependencies before the outputs list, whose presence says the result is complete.
+        dependencies.Write(dependenciesList);
+        WriteLines(outputsList, written);
+        WriteLines(manifestEntries, new[] { ManifestEntry.Header }.Concat(restored.Select(e => e.ToLine())));
+        return restored;
+    }
+
+    // A model file, its external data when it has some, and the reports written beside it
+    // (net.cpu-int8.onnx, net.cpu-int8.onnx.data, net.cpu-int8.report.json, ...report.md).
     private static IEnumerable<string> CompanionFiles(string modelFileName) =>
-        new[] { modelFileName }.Concat(ReportExtensions.Select(extension => Path.GetFileNameWithoutExtension(modelFileName) + extension));
+        new[] { modelFileName, ExternalDataFile(modelFileName) }.Concat(ReportExtensions.Select(extension => Path.GetFileNameWithoutExtension(modelFileName) + extension));
+
+    // Where the CLI puts the weights of an output of 2 GB or more (Optimizer.Core's ModelFile.DataFilePath).
+    private static string ExternalDataFile(string modelFileName) => modelFileName + ".data";
 
     private static void WriteLines(string path, IEnumerable<string> lines) =>
         File.WriteAllText(path, string.Concat(lines.Select(l => l + "\n")), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
-
-    private static string Relative(string root, string path) =>
-        path.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal) ? path.Substring(root.Length + 1).Replace('\\', '/') : Path.GetFileName(path);
-
-    private static string FileHash(SHA256 sha, string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Hex(sha.ComputeHash(stream));
-    }
-
-    private static string Hex(byte[] hash) => string.Concat(hash.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 }

@@ -22,25 +22,47 @@ namespace Optimizer.Core;
 /// </summary>
 public sealed class Pipeline(IDiagnosticSink diagnostics)
 {
+    /// <summary>
+    /// The files and folders besides the model that the latest <see cref="Run"/> read (YAML layers, samples, external
+    /// data), as far as it got: what a build must watch, and a cache must check, for the result to stay current.
+    /// </summary>
+    public CompressionInputs InputsRead { get; private set; } = new();
+
     /// <summary>Runs every profile of <paramref name="request"/>; throws <see cref="OptimizerException"/> on the first failure.</summary>
     public IReadOnlyList<ProfileOutcome> Run(CompressionRequest request)
     {
         var started = Stopwatch.StartNew();
+        InputsRead = new CompressionInputs();
         var modelPath = Path.GetFullPath(request.ModelPath);
         var config = ConfigLocator.LoadFor(modelPath, request.ConfigPath, request.ConfigOverrides);
+        InputsRead.AddFiles(config.SourceFiles);
         var profiles = ProfileResolver.Resolve(config, request.Profiles);
         CheckOutputOptions(request, profiles);
 
-        var (model, originalBytes) = ModelFile.LoadWithSize(modelPath);
-        diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(model)}).");
+        (ModelProto? original, var originalBytes, var dataFiles) = ModelFile.LoadWithDataFiles(modelPath);
+        InputsRead.AddFiles(dataFiles);
+        diagnostics.Detail($"Loaded {modelPath} ({ConfigValues.FormatSize(originalBytes)}, opset {Opsets.DefaultDomainVersion(original)}).");
 
-        var calibration = CalibrationDataLoader.Load(model, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples,
+        var calibration = CalibrationDataLoader.Load(original, CalibrationDirectory(request, config, modelPath), config.Calibration.Samples,
             new ScopedSink(diagnostics, modelPath), images: config.Calibration.Images);
-        diagnostics.Detail($"Running the original model on {calibration.Samples.Count} samples (reference outputs)...");
-        var reference = FidelityVerifier.ReferenceOutputs(model, calibration.Samples);
+        // A separate validation set, when configured, is what fidelity (the report's and the accuracy fallback's) is measured on.
+        var validation = config.Calibration.ValidationData is { } validationData
+            ? CalibrationDataLoader.Load(original, ConfiguredFolder.Require(validationData, config.Calibration.ValidationDataAt, "calibration.validation_data"),
+                config.Calibration.Samples, new ScopedSink(diagnostics, modelPath), images: config.Calibration.Images)
+            : null;
+        InputsRead.Add(calibration);
+        if (validation is not null)
+        {
+            InputsRead.Add(validation);
+        }
+
+        var verificationSamples = (validation ?? calibration).Samples;
+        diagnostics.Detail($"Running the original model on {verificationSamples.Count} {(validation is null ? "" : "validation ")}samples (reference outputs)...");
+        var reference = FidelityVerifier.ReferenceOutputs(original, verificationSamples);
+        var originalLatency = TimeLargeOriginal(original, calibration, profiles);
         var setupSeconds = started.Elapsed.TotalSeconds;
         var configHash = ConfigHash(config, request.ConfigOverrides);
-        var originalGzip = new Lazy<long>(() => ModelSizes.Of(model).CompressedBytes);
+        var originalGzip = new Lazy<long>(() => ModelSizes.Of(original!).CompressedBytes);
 
         var outcomes = new List<ProfileOutcome>();
         foreach (var profile in profiles)
@@ -48,14 +70,24 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
             var profileStarted = Stopwatch.StartNew();
             diagnostics.Detail($"[{profile.Name}] profile {outcomes.Count + 1}/{profiles.Count}");
             var cacheDirectory = Path.Combine(Path.GetDirectoryName(OutputPath(request, modelPath, profile.Name))!, ".optimizer-cache");
-            var (optimized, passReports) = RunPasses(model.Clone(), profile, calibration, config.Calibration, cacheDirectory, modelPath);
+            // A large original, timed above, is handed to the last profile itself rather than copied (and no longer
+            // referenced here): its weights are freed as the passes replace them instead of staying in memory through
+            // verification and timing. Its gzip size, which pruning reports, is measured before the passes change it.
+            var handOver = originalLatency is not null && outcomes.Count == profiles.Count - 1;
+            if (handOver && profile.Pruning is not null)
+            {
+                _ = originalGzip.Value;
+            }
+
+            var (optimized, passReports) = RunPasses(handOver ? Interlocked.Exchange(ref original, null)! : original!.Clone(),
+                profile, calibration, validation, config.Calibration, cacheDirectory, modelPath);
             StampMetadata(optimized, profile, passReports, configHash);
 
             var verification = VerificationPaths.For(profile);
-            diagnostics.Detail($"[{profile.Name}] verifying against the original on {calibration.Samples.Count} samples...");
-            var fidelity = FidelityVerifier.Verify(reference, optimized, calibration.Samples, verification);
+            diagnostics.Detail($"[{profile.Name}] verifying against the original on {verificationSamples.Count} samples...");
+            var fidelity = FidelityVerifier.Verify(reference, optimized, verificationSamples, verification);
             // ORT's CPU provider has no bfloat16 arithmetic kernels, so a bfloat16 model cannot be timed on this machine.
-            var latency = verification == VerificationPath.Bfloat16Emulation ? null : MeasureLatency(model, optimized, calibration, profile.Name);
+            var latency = verification == VerificationPath.Bfloat16Emulation ? null : MeasureLatency(original, originalLatency, optimized, calibration, profile.Name);
             // The size budget judges the files as written (external data included), staged beside the output: nothing
             // replaces the previous output unless every budget holds.
             var outputPath = OutputPath(request, modelPath, profile.Name);
@@ -76,6 +108,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
                 OptimizedBytes = optimizedBytes,
                 CalibrationSource = calibration.Source,
                 SyntheticCalibration = calibration.IsSynthetic,
+                ValidationSource = validation?.Source,
                 Passes = passReports,
                 Fidelity = fidelity,
                 Verification = verification,
@@ -100,7 +133,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
 
     // About a second per profile: enough interleaved single-thread runs for a stable median on small models, and at
     // least LatencyMeter.MinRounds on large ones, whose runs are long enough to time individually.
-    private LatencyReport? MeasureLatency(ModelProto original, ModelProto optimized, CalibrationSet calibration, string profile)
+    private LatencyReport? MeasureLatency(ModelProto? original, LatencyTiming? originalLatency, ModelProto optimized, CalibrationSet calibration, string profile)
     {
         if (calibration.Samples.Count == 0)
         {
@@ -108,20 +141,36 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         }
 
         diagnostics.Detail($"[{profile}] measuring latency (about 1 s)...");
-        var latency = LatencyMeter.Compare(original, optimized, calibration.Samples[0], TimeSpan.FromSeconds(1));
+        var latency = originalLatency is not null
+            ? LatencyMeter.Compare(originalLatency, optimized, calibration.Samples[0], TimeSpan.FromSeconds(1))
+            : LatencyMeter.Compare(original!, optimized, calibration.Samples[0], TimeSpan.FromSeconds(1));
         diagnostics.Detail(string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"[{profile}] latency {latency.OriginalMilliseconds:0.###} ms -> {latency.OptimizedMilliseconds:0.###} ms ({latency.Ratio:0.00}x, median of {latency.Rounds} single-thread runs)"));
         return latency;
     }
 
+    // A model too large to interleave (LatencyMeter.Interleaves) is timed alone, once, before any profile: its sessions
+    // and the profiles' are then never in memory together, and the profiles need not keep the original to time it.
+    private LatencyTiming? TimeLargeOriginal(ModelProto model, CalibrationSet calibration, IReadOnlyList<ResolvedProfile> profiles)
+    {
+        if (calibration.Samples.Count == 0 || LatencyMeter.Interleaves(model) || profiles.All(p => VerificationPaths.For(p) == VerificationPath.Bfloat16Emulation))
+        {
+            return null;
+        }
+
+        diagnostics.Detail("Timing the original model alone (large model; about 1 s)...");
+        return LatencyMeter.Alone(model, calibration.Samples[0], TimeSpan.FromSeconds(1));
+    }
+
     private (ModelProto Model, IReadOnlyList<PassReport> Reports) RunPasses(
-        ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSettings calibrationSettings, string cacheDirectory, string modelPath)
+        ModelProto model, ResolvedProfile profile, CalibrationSet calibration, CalibrationSet? validation, CalibrationSettings calibrationSettings, string cacheDirectory,
+        string modelPath)
     {
         var reports = new List<PassReport>();
         var sink = new ScopedSink(diagnostics, modelPath, profile.Name);
         foreach (var pass in ProfilePasses.Create(profile, calibrationSettings, cacheDirectory))
         {
-            var context = new PassContext(calibration, sink);
+            var context = new PassContext(calibration, sink) { Validation = validation };
             var timer = Stopwatch.StartNew();
             sink.Detail($"{pass.Name}...");
             model = pass.Apply(model, context);
@@ -171,14 +220,7 @@ public sealed class Pipeline(IDiagnosticSink diagnostics)
         if (config.Calibration.Data is not null)
         {
             // Checked here rather than by the loader so the error points at the line of compression.yaml that named it.
-            if (!Directory.Exists(config.Calibration.Data) && config.Calibration.DataAt is { } at)
-            {
-                throw new OptimizerException(ErrorCodes.CalibrationUnreadable,
-                    $"calibration.data names '{config.Calibration.Data}', which does not exist; create the folder or fix the path " +
-                    "(relative paths are resolved against the file that sets them).", at.File, at.Line, at.Column);
-            }
-
-            return config.Calibration.Data;
+            return ConfiguredFolder.Require(config.Calibration.Data, config.Calibration.DataAt, "calibration.data");
         }
 
         // Convention: a folder named "calibration" beside the model is used without being configured.

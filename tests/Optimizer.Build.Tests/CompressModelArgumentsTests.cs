@@ -18,6 +18,7 @@ public sealed class CompressModelArgumentsTests
         task.Verbose = true;
         task.BudgetsAsWarnings = true;
         task.ManifestEntries = Path.Combine(folder.OutputDirectory, "net.manifest.tsv");
+        task.DependenciesList = Path.Combine(folder.OutputDirectory, "net.dependencies.txt");
 
         Assert.IsTrue(task.Execute(), engine.Transcript());
 
@@ -35,6 +36,7 @@ public sealed class CompressModelArgumentsTests
             "--output-name", "classifier",
             "--outputs-list", Quoted(folder.OutputsList),
             "--manifest-entries", Quoted(task.ManifestEntries),
+            "--dependencies-list", Quoted(task.DependenciesList),
             "--verbose",
             "--budgets-as-warnings",
         };

@@ -76,6 +76,9 @@ public sealed class CompressModelBatchTests
 
         CollectionAssert.AreEqual(new[] { yamlA }, batch.Runs["a"].Dependencies.Select(d => d.ItemSpec).ToArray());
         CollectionAssert.AreEqual(new[] { yamlB }, batch.Runs["b"].Dependencies.Select(d => d.ItemSpec).ToArray());
+        // And its own dependencies list, which the CLI (or a cache hit) fills for the next build's up-to-date check.
+        Assert.AreEqual(batch.DependenciesListOf("a"), batch.Runs["a"].DependenciesList);
+        Assert.AreEqual(batch.DependenciesListOf("b"), batch.Runs["b"].DependenciesList);
     }
 
     [TestMethod]
@@ -109,6 +112,8 @@ public sealed class CompressModelBatchTests
 
         public string StampOf(string name) => Path.Combine(OutputOf(name), name + ".compress.stamp");
 
+        public string DependenciesListOf(string name) => Path.Combine(OutputOf(name), name + ".dependencies.txt");
+
         protected override CompressModel CreateRun(ITaskItem model) => Runs[Path.GetFileNameWithoutExtension(model.ItemSpec)];
 
         private string OutputOf(string name) => Path.Combine(_folder.Root, "obj", "compressed", name);
@@ -122,6 +127,7 @@ public sealed class CompressModelBatchTests
                 ["OutputDirectory"] = OutputOf(name),
                 ["OutputsList"] = Path.Combine(OutputOf(name), name + ".outputs.txt"),
                 ["Stamp"] = StampOf(name),
+                ["DependenciesList"] = DependenciesListOf(name),
             });
         }
     }

@@ -69,12 +69,99 @@ public sealed class CompressionCacheTests
         Assert.AreEqual(0, engine.Warnings.Count + engine.Errors.Count, engine.Transcript());
     }
 
+    [TestMethod]
+    public void FilesTheCliRead_Unchanged_InAnotherCheckout_HitTheCache_AndAreListedThere()
+    {
+        using var first = new TaskFolder();
+        using var checkout = new TaskFolder();
+        var cache = Path.Combine(first.Root, "obj", "optimizer-cache");
+        Assert.IsTrue(SamplesElsewhere(first, new RecordingBuildEngine(), "a", cache).Execute());
+
+        var engine = new RecordingBuildEngine();
+        var again = SamplesElsewhere(checkout, engine, "a", cache);
+
+        Assert.IsTrue(again.Execute(), engine.Transcript());
+
+        Assert.IsNull(again.ResponseFileText, "the same tree in another folder must reuse the result: " + engine.Transcript());
+        // The targets watch these from now on, so they must name this checkout's files, not the first one's.
+        CollectionAssert.AreEquivalent(
+            new[] { Yaml(checkout), Sample(checkout, "a.npy"), Sample(checkout, "b.npy"), Samples(checkout) + Path.DirectorySeparatorChar },
+            File.ReadAllLines(again.DependenciesList!));
+    }
+
+    [TestMethod]
+    [DataRow("changed")]
+    [DataRow("deleted")]
+    [DataRow("added")]
+    public void SampleFolderOnlyTheCliKnew_Changed_MissesTheCache(string change)
+    {
+        using var folder = new TaskFolder();
+        var cache = Path.Combine(folder.Root, "obj", "optimizer-cache");
+        Assert.IsTrue(SamplesElsewhere(folder, new RecordingBuildEngine(), "a", cache).Execute());
+        switch (change)
+        {
+            case "changed": File.WriteAllText(Sample(folder, "b.npy"), "other sample"); break;
+            case "deleted": File.Delete(Sample(folder, "b.npy")); break;
+            case "added": File.WriteAllText(Sample(folder, "0.npy"), "a sample that sorts first"); break;
+        }
+
+        var again = SamplesElsewhere(folder, new RecordingBuildEngine(), "b", cache);
+
+        Assert.IsTrue(again.Execute());
+
+        Assert.IsNotNull(again.ResponseFileText, $"a sample {change} in the YAML's calibration folder must compress again");
+    }
+
+    [TestMethod]
+    public void ChangedSample_ChangedBack_HitsTheFirstResult_WhichWasKeptBesideTheSecond()
+    {
+        using var folder = new TaskFolder();
+        var cache = Path.Combine(folder.Root, "obj", "optimizer-cache");
+        Assert.IsTrue(SamplesElsewhere(folder, new RecordingBuildEngine(), "a", cache).Execute());
+        File.WriteAllText(Sample(folder, "a.npy"), "edited sample");
+        Assert.IsNotNull(Run(SamplesElsewhere(folder, new RecordingBuildEngine(), "b", cache)).ResponseFileText, "edited: a miss");
+
+        File.WriteAllText(Sample(folder, "a.npy"), "sample a.npy");
+
+        Assert.IsNull(Run(SamplesElsewhere(folder, new RecordingBuildEngine(), "c", cache)).ResponseFileText, "back as it was: the first result again");
+    }
+
+    private static FakeCliRun Run(FakeCliRun task)
+    {
+        Assert.IsTrue(task.Execute());
+        return task;
+    }
+
+    // A model whose compression.yaml points calibration.data at a folder outside the model's folder, which neither
+    // the targets nor the cache key know about: only the CLI's dependencies list names it and its samples.
+    private static FakeCliRun SamplesElsewhere(TaskFolder folder, RecordingBuildEngine engine, string tfm, string cache)
+    {
+        if (!File.Exists(Yaml(folder)))
+        {
+            folder.Write("models/compression.yaml", "version: 1\ncalibration: { data: ../data/samples/ }\n");
+            folder.Write("data/samples/a.npy", "sample a.npy");
+            folder.Write("data/samples/b.npy", "sample b.npy");
+        }
+
+        var task = NewTask(folder, engine, tfm, Yaml(folder));
+        task.CacheDirectory = cache;
+        task.FilesRead.AddRange([Yaml(folder), Sample(folder, "a.npy"), Sample(folder, "b.npy"), Samples(folder) + "/"]);
+        return task;
+    }
+
+    private static string Yaml(TaskFolder folder) => Path.Combine(folder.Root, "models", "compression.yaml");
+
+    private static string Samples(TaskFolder folder) => Path.Combine(folder.Root, "data", "samples");
+
+    private static string Sample(TaskFolder folder, string name) => Path.Combine(Samples(folder), name);
+
     private static FakeCliRun NewTask(TaskFolder folder, RecordingBuildEngine engine, string tfm, string yaml)
     {
         var task = folder.NewTask(engine);
         task.OutputDirectory = Directory.CreateDirectory(Path.Combine(folder.Root, "obj", tfm, "compressed", "models")).FullName;
         task.OutputsList = Path.Combine(task.OutputDirectory, "net.outputs.txt");
         task.ManifestEntries = Path.Combine(task.OutputDirectory, "net.manifest.tsv");
+        task.DependenciesList = Path.Combine(task.OutputDirectory, "net.dependencies.txt");
         task.CacheDirectory = Path.Combine(folder.Root, "obj", "optimizer-cache");
         task.Profiles = ["cpu-int8"];
         task.Dependencies = [new TaskItem(yaml)];

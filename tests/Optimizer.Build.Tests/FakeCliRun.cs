@@ -21,6 +21,9 @@ internal sealed class FakeCliRun : CompressModel
 
     public bool WriteOutputsList { get; set; } = true;
 
+    /// <summary>The lines the pretend CLI writes to <see cref="CompressModel.DependenciesList"/>: the files (and folders, ending with '/') it read.</summary>
+    public List<string> FilesRead { get; } = [];
+
     /// <summary>How long the pretend CLI process runs, so concurrent runs overlap measurably.</summary>
     public TimeSpan Duration { get; set; }
 
@@ -70,6 +73,11 @@ internal sealed class FakeCliRun : CompressModel
 
         if (ExitCodeToReturn == 0 && WriteOutputsList)
         {
+            if (DependenciesList is not null)
+            {
+                File.WriteAllText(DependenciesList, string.Concat(FilesRead.Select(f => f + "\n")));
+            }
+
             var model = Path.Combine(OutputDirectory, "net.cpu-int8.onnx");
             File.WriteAllText(OutputsList, model + "\n");
             if (ManifestEntries is not null)

@@ -40,6 +40,39 @@ public sealed class ConfigCommandsTests
     }
 
     [TestMethod]
+    public void InitAndConfig_ShowTheValidationDataAndTheFallbackCap()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+
+        var init = CliRun.Of("init", model);
+        var template = File.ReadAllText(Path.Combine(folder, "compression.yaml"));
+        File.WriteAllText(Path.Combine(folder, "compression.yaml"),
+            "version: 1\ncalibration:\n  validation_data: held-out/\nprofiles:\n  cpu-int8:\n    quantization: { max_fallback_fraction: 10% }\n");
+        var config = CliRun.Of("config", model);
+
+        Assert.AreEqual(0, init.ExitCode, init.ToString());
+        StringAssert.Contains(template, "  # validation_data: validation/");
+        StringAssert.Contains(template, "    max_fallback_fraction: 0.25");
+        Assert.AreEqual(0, config.ExitCode, config.ToString());
+        StringAssert.Contains(config.Output, "  validation_data: held-out/  # compression.yaml:3");
+        StringAssert.Contains(config.Output, "      max_fallback_fraction: 10%  # compression.yaml:6");
+    }
+
+    [TestMethod]
+    public void Compress_ValidationFolderThatDoesNotExist_PointsAtTheYamlLine()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+        File.WriteAllText(Path.Combine(folder, "compression.yaml"), "version: 1\ncalibration:\n  validation_data: missing/\n");
+
+        var run = CliRun.Of("compress", model);
+
+        CollectionAssert.AreEqual(new[] { "OPT3002" }, run.ErrorCodes.ToArray(), run.ToString());
+        StringAssert.Contains(run.Error, "compression.yaml(3,20): error OPT3002: calibration.validation_data names");
+    }
+
+    [TestMethod]
     public void Compress_SetOverride_WithABadValue_IsACodedError()
     {
         var folder = NewFolder();

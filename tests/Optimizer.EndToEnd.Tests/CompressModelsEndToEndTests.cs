@@ -1,3 +1,4 @@
+using Optimizer.Core.Calibration;
 using Optimizer.EndToEnd.Tests.Infrastructure;
 
 namespace Optimizer.EndToEnd.Tests;
@@ -85,6 +86,32 @@ public sealed class CompressModelsEndToEndTests
         afterYaml.AssertSucceeded();
         Assert.IsFalse(afterYaml.SkippedCompression, "touching compression.yaml should rerun compression. " + afterYaml.Describe());
         StringAssert.Contains(afterYaml.Output, "net.cpu-int8.onnx  (", afterYaml.Describe());
+
+        // calibration.data pointing outside the model's folder: only the CLI knows those samples, and reports them back
+        // (its dependencies list) so that they are Inputs of the next build and checked by the cache.
+        var samples = Directory.CreateDirectory(sample.ProjectFile("shared-samples")).FullName;
+        foreach (var npy in Directory.GetFiles(sample.ProjectFile("models/calibration"), "*.npy"))
+        {
+            File.Copy(npy, Path.Combine(samples, Path.GetFileName(npy)));
+        }
+
+        File.AppendAllText(sample.ProjectFile("models/compression.yaml"), "calibration:\n  data: ../shared-samples/\n");
+        sample.Build().AssertSucceeded();
+        var unchanged = sample.Build();
+
+        unchanged.AssertSucceeded();
+        Assert.IsTrue(unchanged.SkippedCompression, "nothing changed since the samples moved. " + unchanged.Describe());
+
+        var int8Before = File.ReadAllBytes(int8);
+        var first = Directory.GetFiles(samples, "*.npy").Order(StringComparer.Ordinal).First();
+        var tensor = NpyReader.Read(first);
+        NpyWriter.Write(first, ((float[])tensor.Data).Select(v => v * 4).ToArray(), tensor.Shape);
+        var afterSample = sample.Build();
+
+        afterSample.AssertSucceeded();
+        Assert.IsFalse(afterSample.SkippedCompression, "a changed sample in calibration.data should rerun compression. " + afterSample.Describe());
+        Assert.IsFalse(afterSample.Output.Contains("(from cache ", StringComparison.Ordinal), "a changed sample must miss the cache. " + afterSample.Describe());
+        CollectionAssert.AreNotEqual(int8Before, File.ReadAllBytes(int8), "calibrated on a different sample, the INT8 model should change");
 
         var clean = sample.Clean();
 

@@ -27,11 +27,16 @@ internal static class CompressCommand
         var outputsList = new Option<string?>("--outputs-list") { Description = "File to receive the full paths of the files written (models and their external data), one per line." };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print progress and what each pass did." };
         var budgetsAsWarnings = new Option<bool>("--budgets-as-warnings") { Description = "Report broken budgets as warnings and write the models anyway (exploratory builds)." };
+        var dependenciesList = new Option<string?>("--dependencies-list")
+        {
+            Description = "File to receive every file besides the model that the result depends on (compression.yaml layers, calibration and " +
+                          "validation samples, external data), one full path per line, then the folders samples were chosen from (ending with a separator).",
+        };
         var manifestEntries = new Option<string?>("--manifest-entries") { Description = "File to receive one tab-separated line per model written (profile, provider, path, bytes, sha256, cosine, top-1), for the MSBuild task's optimized-models.json." };
 
         var command = new Command("compress", "Prune, quantize or convert a model for each profile, verify it against the original and write it.")
         {
-            model, profiles, config, overrides, calibration, outputPath, outputDir, outputName, report, outputsList, verbose, budgetsAsWarnings, manifestEntries,
+            model, profiles, config, overrides, calibration, outputPath, outputDir, outputName, report, outputsList, dependenciesList, verbose, budgetsAsWarnings, manifestEntries,
         };
         command.SetAction(result => CommandLine.Guarded(error, () =>
         {
@@ -50,7 +55,8 @@ internal static class CompressCommand
                 BudgetsAsWarnings = result.GetValue(budgetsAsWarnings),
             };
 
-            var outcomes = new Pipeline(sink).Run(request);
+            var pipeline = new Pipeline(sink);
+            var outcomes = pipeline.Run(request);
             foreach (var outcome in outcomes)
             {
                 output.WriteLine(SummaryLine.Format(outcome));
@@ -59,6 +65,13 @@ internal static class CompressCommand
                     // Indented, so the MSBuild task shows it at detailed verbosity only, under its summary line.
                     output.WriteLine($"  report: {outcome.ReportPath}, {MarkdownReport.PathFor(outcome.ReportPath)}");
                 }
+            }
+
+            // Written before the outputs list, whose presence tells the MSBuild task the run completed. Only a success writes
+            // it: a failed model gets no stamp, so the next build retries it whatever its dependencies.
+            if (result.GetValue(dependenciesList) is { } dependenciesPath)
+            {
+                DependenciesList.Write(pipeline.InputsRead, dependenciesPath);
             }
 
             if (result.GetValue(outputsList) is { } listPath)

@@ -1,5 +1,4 @@
 using Optimizer.Core.Diagnostics;
-using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Passes.Quantization;
 using Optimizer.Core.Runtime;
@@ -9,8 +8,9 @@ namespace Optimizer.Core.Calibration;
 
 /// <summary>
 /// Runs the float model in ONNX Runtime on every calibration sample with the requested intermediate tensors exposed
-/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>. Only one sample's
-/// activations are alive at a time, so memory does not grow with the number of samples.
+/// as extra graph outputs, and streams each sample's values into an <see cref="IRangeEstimator"/>: only each tensor's
+/// extremes, reduced inside ORT (<see cref="ExtremeValuesSession"/>), when the estimator needs no more, else every value,
+/// read in place. Only one sample's activations are alive at a time, so memory does not grow with the number of samples.
 /// </summary>
 public static class ActivationCollector
 {
@@ -20,7 +20,12 @@ public static class ActivationCollector
     /// receives "calibration sample i/N" lines for detailed logs.
     /// </summary>
     public static IReadOnlyDictionary<string, TensorRange> Collect(
-        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress = null)
+        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress = null) =>
+        Collect(model, tensors, calibration, estimator, progress, new PhaseTimer());
+
+    /// <summary>As the public overload, recording session creation, runs and range estimation in <paramref name="timer"/>.</summary>
+    internal static IReadOnlyDictionary<string, TensorRange> Collect(
+        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress, PhaseTimer timer)
     {
         if (calibration.Samples.Count == 0)
         {
@@ -31,29 +36,47 @@ public static class ActivationCollector
         var graphInputs = model.Graph.Input.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var fromInputs = tensors.Where(graphInputs.Contains).ToList();
         var fromRuns = tensors.Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
-
+        var samples = calibration.Samples;
         if (estimator.NeedsOnlyExtremes && fromRuns.Count > 0)
         {
-            var (extremesModel, outputs) = WithExtremes(model, fromRuns);
-            using var extremes = ModelSession.Create(extremesModel, "float model for calibration");
-            foreach (var (sample, index) in calibration.Samples.Select((s, i) => (s, i)))
+            using var extremes = new ExtremeValuesSession(model, fromRuns, timer);
+            timer.Time("calibration runs", () =>
             {
-                Report(progress, index, calibration.Samples.Count);
-                var results = extremes.Run(sample, outputs);
-                Observe(estimator, sample, fromInputs, fromRuns.Select((t, i) => new TensorResult(t, [2], [results[2 * i].Values[0], results[(2 * i) + 1].Values[0]])).ToList());
-            }
-
-            return estimator.Ranges();
+                for (var index = 0; index < samples.Count; index++)
+                {
+                    Report(progress, index, samples.Count);
+                    var ranges = extremes.Run(samples[index]);
+                    ObserveInputs(estimator, samples[index], fromInputs);
+                    for (var i = 0; i < fromRuns.Count; i++)
+                    {
+                        estimator.Observe(fromRuns[i], [ranges[i].Min, ranges[i].Max]);
+                    }
+                }
+            });
         }
-
-        using var session = fromRuns.Count == 0 ? null : ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration");
-        foreach (var (sample, index) in calibration.Samples.Select((s, i) => (s, i)))
+        else
         {
-            Report(progress, index, calibration.Samples.Count);
-            Observe(estimator, sample, fromInputs, session?.Run(sample, fromRuns) ?? []);
+            using var session = fromRuns.Count == 0 ? null
+                : timer.Time("calibration session", () => ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration"));
+            timer.Time("calibration runs", () =>
+            {
+                for (var index = 0; index < samples.Count; index++)
+                {
+                    Report(progress, index, samples.Count);
+                    ObserveInputs(estimator, samples[index], fromInputs);
+                    // Read where ORT left them: copying every activation out would cost as much as binning it.
+                    session?.RunInPlace(samples[index], fromRuns, outputs =>
+                    {
+                        for (var i = 0; i < fromRuns.Count; i++)
+                        {
+                            estimator.Observe(fromRuns[i], outputs.Values(i));
+                        }
+                    });
+                }
+            });
         }
 
-        return estimator.Ranges();
+        return timer.Time("range estimation", estimator.Ranges);
     }
 
     // Every sample for small sets, about ten lines for large ones: enough to see a long calibration move.
@@ -65,55 +88,15 @@ public static class ActivationCollector
         }
     }
 
-    /// <summary>
-    /// A copy of the model that also outputs the smallest and largest finite value of each tensor, as scalars computed
-    /// by ONNX Runtime (infinities, such as attention masks, are replaced by 0 first, which the quantized range covers
-    /// anyway); returns the model and the output names, min then max per tensor.
-    /// </summary>
-    private static (ModelProto Model, List<string> Outputs) WithExtremes(ModelProto model, IReadOnlyList<string> tensors)
+    /// <summary>Graph inputs are read from the sample itself: ONNX Runtime cannot return an input as an output.</summary>
+    private static void ObserveInputs(IRangeEstimator estimator, CalibrationSample sample, List<string> fromInputs)
     {
-        var copy = SharedWeightCopy.Of(model);
-        var graph = copy.Graph;
-        var names = new UniqueNames(copy);
-        var zero = names.Take("calibration_zero");
-        graph.Initializer.Add(TensorValues.FromFloats(zero, [], [0f]));
-        var outputs = new List<string>();
-        foreach (var tensor in tensors)
-        {
-            var isInfinite = names.Take($"{tensor}_is_infinite");
-            var finite = names.Take($"{tensor}_finite");
-            graph.Node.Add(Nodes.Create("IsInf", names.Take($"{tensor}_IsInf"), [tensor], [isInfinite]));
-            graph.Node.Add(Nodes.Create("Where", names.Take($"{tensor}_Where"), [isInfinite, zero, tensor], [finite]));
-            foreach (var op in new[] { "ReduceMin", "ReduceMax" })
-            {
-                var output = names.Take($"{tensor}_{op}");
-                graph.Node.Add(Nodes.Create(op, names.Take($"{tensor}_{op}_node"), [finite], [output], Attributes.Int("keepdims", 0)));
-                graph.Output.Add(new ValueInfoProto
-                {
-                    Name = output,
-                    Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } },
-                });
-                outputs.Add(output);
-            }
-        }
-
-        return (copy, outputs);
-    }
-
-    private static void Observe(IRangeEstimator estimator, CalibrationSample sample, List<string> fromInputs, IReadOnlyList<TensorResult> results)
-    {
-        // Graph inputs are read from the sample itself: ONNX Runtime cannot return an input as an output.
         foreach (var name in fromInputs)
         {
             if (sample.Inputs.FirstOrDefault(i => i.Name == name) is { Data: float[] data })
             {
                 estimator.Observe(name, data);
             }
-        }
-
-        foreach (var result in results)
-        {
-            estimator.Observe(result.Name, result.Values);
         }
     }
 

@@ -80,13 +80,15 @@ public static class CalibrationDataLoader
 
         var validator = new CalibrationDataValidator(sink);
         var total = files.Count > 0 ? files.Count : folders.Count;
+        var filesRead = files.Take(maxSamples).ToList();
+        var foldersListed = new List<string> { directory };
         var samples = files.Count > 0
-            ? FromFiles(files.Take(maxSamples).ToList(), inputs, directory, validator, images)
-            : folders.Take(maxSamples).Select(folder => FromSampleFolder(folder, inputs, validator, sink)).ToList();
+            ? FromFiles(filesRead, inputs, directory, validator, images)
+            : folders.Take(maxSamples).Select(folder => FromSampleFolder(folder, inputs, validator, sink, filesRead, foldersListed)).ToList();
 
         sink.Detail($"Calibration: {samples.Count} of {total} samples from '{directory}' " +
             $"({(files.Count > 0 ? "one file per sample" : "one sub-folder per sample")}).");
-        return new CalibrationSet(samples, IsSynthetic: false, Source: directory);
+        return new CalibrationSet(samples, IsSynthetic: false, Source: directory) { FilesRead = filesRead, FoldersListed = foldersListed };
     }
 
     private static List<CalibrationSample> FromFiles(
@@ -119,9 +121,13 @@ public static class CalibrationDataLoader
         }
     }
 
-    private static CalibrationSample FromSampleFolder(string folder, IReadOnlyList<ModelInput> inputs, CalibrationDataValidator validator, IDiagnosticSink sink)
+    private static CalibrationSample FromSampleFolder(
+        string folder, IReadOnlyList<ModelInput> inputs, CalibrationDataValidator validator, IDiagnosticSink sink, List<string> filesRead, List<string> foldersListed)
     {
         var files = CalibrationDataFiles.Match(folder, inputs);
+        // Ignored files count too: a .pb among them was read for its tensor name, and renaming one can make it feed an input.
+        foldersListed.Add(folder);
+        filesRead.AddRange(files.ByInput.Values.Select(match => match.Path).Concat(files.Ignored).Order(StringComparer.Ordinal));
         foreach (var ignored in files.Ignored)
         {
             sink.Detail($"Calibration file '{ignored}' feeds no model input; ignored.");

@@ -15,4 +15,14 @@ public sealed record CalibrationSample(string Id, IReadOnlyList<CalibrationTenso
 /// The samples calibration and verification run on, in a deterministic order. <see cref="IsSynthetic"/> is true when
 /// no data was given and random inputs were generated from the model's input shapes.
 /// </summary>
-public sealed record CalibrationSet(IReadOnlyList<CalibrationSample> Samples, bool IsSynthetic, string? Source);
+public sealed record CalibrationSet(IReadOnlyList<CalibrationSample> Samples, bool IsSynthetic, string? Source)
+{
+    /// <summary>The sample files read (full paths), so a build can tell when the samples change; empty for synthetic data.</summary>
+    public IReadOnlyList<string> FilesRead { get; init; } = [];
+
+    /// <summary>
+    /// The folders whose listings chose the samples (the data folder, and each sample sub-folder used): a file added to
+    /// one of them can change which samples are read, even though no file read so far changed.
+    /// </summary>
+    public IReadOnlyList<string> FoldersListed { get; init; } = [];
+}

@@ -1,3 +1,6 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+
 namespace Optimizer.Core.Calibration;
 
 /// <summary>
@@ -9,7 +12,16 @@ namespace Optimizer.Core.Calibration;
 public sealed class MagnitudeHistogram
 {
     /// <summary>Bins per side; 2048 resolves a range to 1/2048 of its magnitude, finer than the 256 levels of int8.</summary>
-    public const int Bins = 2048;
+    public const int Bins = 1 << BinBits;
+
+    /// <summary>log2 of <see cref="Bins"/>.</summary>
+    private const int BinBits = 11;
+
+    /// <summary>Bins of both sides: a negative value's count sits <see cref="Bins"/> after a positive one's.</summary>
+    private const int Sides = 2 * Bins;
+
+    /// <summary>Values binned per SIMD step; small enough for three stack buffers, large enough to amortise each call.</summary>
+    private const int ChunkLength = 1024;
 
     /// <summary>The smallest finite value seen (+∞ before any).</summary>
     public float Min { get; private set; } = float.PositiveInfinity;
@@ -35,7 +47,7 @@ public sealed class MagnitudeHistogram
     /// <summary>Adds the finite values of <paramref name="values"/>; NaN and infinities are ignored.</summary>
     public void Observe(ReadOnlySpan<float> values)
     {
-        var (min, max) = MinMaxEstimator.FiniteMinMax(values);
+        var (min, max) = MinMaxEstimator.FiniteMinMax(values, out var allFinite);
         if (float.IsNaN(min))
         {
             return;
@@ -45,13 +57,87 @@ public sealed class MagnitudeHistogram
         Max = MathF.Max(Max, max);
         Grow(MathF.Max(MathF.Abs(min), MathF.Abs(max)));
         var perUnit = Bins / Edge;
-        foreach (var v in values)
+        // Bin positions are computed with SIMD a chunk at a time, negative values offset by Bins into one combined count
+        // array, so the only scalar work left is one increment per value without a data-dependent branch.
+        var counts = new int[4 * Sides];
+        Span<int> bins = stackalloc int[ChunkLength];
+        for (var start = 0; start < values.Length; start += ChunkLength)
         {
-            if (float.IsFinite(v))
+            var chunk = values.Slice(start, Math.Min(ChunkLength, values.Length - start));
+            BinIndices(chunk, perUnit, bins);
+            if (allFinite)
             {
-                var histogram = v >= 0 ? Positive : Negative;
-                histogram[Math.Min((int)(MathF.Abs(v) * perUnit), Bins - 1)]++;
+                CountFourWay(bins[..chunk.Length], counts);
+                continue;
             }
+
+            for (var i = 0; i < chunk.Length; i++)
+            {
+                if (float.IsFinite(chunk[i]))
+                {
+                    counts[bins[i]]++;
+                }
+            }
+        }
+
+        for (var b = 0; b < Bins; b++)
+        {
+            Positive[b] += counts[b] + counts[Sides + b] + counts[(2 * Sides) + b] + counts[(3 * Sides) + b];
+            Negative[b] += counts[Bins + b] + counts[Sides + Bins + b] + counts[(2 * Sides) + Bins + b] + counts[(3 * Sides) + Bins + b];
+        }
+    }
+
+    /// <summary>
+    /// Each value's bin, min(|v| · perUnit, Bins - 1) (exact: perUnit is a power of two), plus <see cref="Bins"/> when
+    /// the value is negative: its sign bit after adding +0, which turns -0 into +0 so that it counts as positive like
+    /// v &gt;= 0. NaN gets an arbitrary index, which callers skip. Written with <see cref="Vector{T}"/> rather than a
+    /// chain of TensorPrimitives calls, whose float-to-int conversion measured 20 times slower than one pass here;
+    /// compiled optimized from the first call, since the tool is a fresh process each build and unoptimized vector
+    /// code (tier 0) made a cold calibration slower than the scalar loop it replaces.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void BinIndices(ReadOnlySpan<float> values, float perUnit, Span<int> bins)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var scale = new Vector<float>(perUnit);
+            var last = new Vector<float>(Bins - 1);
+            for (; i + Vector<float>.Count <= values.Length; i += Vector<float>.Count)
+            {
+                var v = new Vector<float>(values[i..]);
+                var bin = Vector.ConvertToInt32(Vector.Min(Vector.Abs(v) * scale, last));
+                var side = Vector.ShiftLeft(Vector.ShiftRightLogical(Vector.AsVectorInt32(v + Vector<float>.Zero), 31), BinBits);
+                (bin + side).CopyTo(bins[i..]);
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            var v = values[i];
+            bins[i] = float.IsFinite(v) ? Math.Min((int)(MathF.Abs(v) * perUnit), Bins - 1) + (v >= 0 ? 0 : Bins) : 0;
+        }
+    }
+
+    /// <summary>
+    /// Counts into four interleaved copies of the bins: consecutive values in one bin (the zeros of a Relu output, half
+    /// of it or more) would otherwise make each increment wait for the previous one (measured 2-3x slower counting).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CountFourWay(ReadOnlySpan<int> bins, int[] counts)
+    {
+        var i = 0;
+        for (; i + 4 <= bins.Length; i += 4)
+        {
+            counts[bins[i]]++;
+            counts[Sides + bins[i + 1]]++;
+            counts[(2 * Sides) + bins[i + 2]]++;
+            counts[(3 * Sides) + bins[i + 3]]++;
+        }
+
+        for (; i < bins.Length; i++)
+        {
+            counts[bins[i]]++;
         }
     }
 

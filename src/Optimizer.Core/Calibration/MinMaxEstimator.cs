@@ -32,8 +32,12 @@ public sealed class MinMaxEstimator : IRangeEstimator
         _ranges.ToDictionary(p => p.Key, p => float.IsNaN(p.Value.Min) ? new TensorRange(0f, 0f) : p.Value, StringComparer.Ordinal);
 
     /// <summary>Min and max of the finite values (NaN, NaN when there are none), vectorized in the common all-finite case.</summary>
-    internal static (float Min, float Max) FiniteMinMax(ReadOnlySpan<float> values)
+    internal static (float Min, float Max) FiniteMinMax(ReadOnlySpan<float> values) => FiniteMinMax(values, out _);
+
+    /// <summary>As <see cref="FiniteMinMax(ReadOnlySpan{float})"/>; <paramref name="allFinite"/> tells whether every value was finite.</summary>
+    internal static (float Min, float Max) FiniteMinMax(ReadOnlySpan<float> values, out bool allFinite)
     {
+        allFinite = true;
         if (values.IsEmpty)
         {
             return (float.NaN, float.NaN);
@@ -45,6 +49,8 @@ public sealed class MinMaxEstimator : IRangeEstimator
         {
             return (min, max);
         }
+
+        allFinite = false;
 
         // A NaN or infinity would poison the scale; real ranges come from the finite values only.
         float finiteMin = float.PositiveInfinity, finiteMax = float.NegativeInfinity;

@@ -40,7 +40,16 @@ public sealed record CalibrationSettings
     /// <summary>Where <see cref="Data"/> was set, for errors about the folder.</summary>
     public SourceLocation? DataAt { get; init; }
 
-    /// <summary>How many samples to use at most (the first N in name order).</summary>
+    /// <summary>
+    /// Folder of separate validation samples (same layouts as <see cref="Data"/>), absolute, or null. When set, the
+    /// accuracy fallback's budget and the report's fidelity are measured on these instead of the calibration samples.
+    /// </summary>
+    public string? ValidationData { get; init; }
+
+    /// <summary>Where <see cref="ValidationData"/> was set, for errors about the folder.</summary>
+    public SourceLocation? ValidationDataAt { get; init; }
+
+    /// <summary>How many samples to use at most (the first N in name order), of the calibration and of the validation data each.</summary>
     public int Samples { get; init; } = 32;
 
     /// <summary>How activation ranges are estimated: <c>minmax</c>, <c>percentile</c>, <c>entropy</c> (KL divergence) or <c>mse</c>.</summary>
@@ -198,6 +207,9 @@ public sealed record QuantizationSettings
 
     /// <summary>For <c>weight_only_int4</c>: symmetric blocks without zero points (default false).</summary>
     public bool? Int4Symmetric { get; init; }
+
+    /// <summary>The largest share (0 to 1) of quantized nodes the accuracy fallback may return to float (default 0.25).</summary>
+    public double? MaxFallbackFraction { get; init; }
 
     /// <summary>Op types never quantized.</summary>
     public IReadOnlyList<string> ExcludeOps { get; init; } = [];

@@ -95,7 +95,7 @@ public static class ConfigLoader
             return new CalibrationSettings();
         }
 
-        section.AllowOnly("data", "samples", "method", "percentile", "images");
+        section.AllowOnly("data", "validation_data", "samples", "method", "percentile", "images");
         var defaults = new CalibrationSettings();
         return new CalibrationSettings
         {
@@ -103,6 +103,8 @@ public static class ConfigLoader
             Percentile = section.Number("percentile", 50, 100) ?? defaults.Percentile,
             Data = section.FullPath("data"),
             DataAt = section.Has("data") ? section.LocationOf("data") : null,
+            ValidationData = section.FullPath("validation_data"),
+            ValidationDataAt = section.Has("validation_data") ? section.LocationOf("validation_data") : null,
             Images = ReadImages(section.Section("images")),
             Samples = (int)(section.Integer("samples", 1, 100_000) ?? defaults.Samples),
         };
@@ -184,7 +186,8 @@ public static class ConfigLoader
             return new QuantizationSettings();
         }
 
-        section.AllowOnly("per_channel", "activations", "exclude_ops", "exclude_nodes", "mode", "bias_correction", "reduce_range", "block_size", "int4_symmetric");
+        section.AllowOnly("per_channel", "activations", "exclude_ops", "exclude_nodes", "mode", "bias_correction", "reduce_range", "block_size", "int4_symmetric",
+            "max_fallback_fraction");
         return new QuantizationSettings
         {
             PerChannel = section.Bool("per_channel"),
@@ -197,6 +200,7 @@ public static class ConfigLoader
             // MatMulNBits needs a power of two of at least 16; beyond 256 one scale spans too much of a row to be useful.
             BlockSize = section.OneOf("block_size", "16", "32", "64", "128", "256") is { } blockSize ? int.Parse(blockSize, System.Globalization.CultureInfo.InvariantCulture) : null,
             Int4Symmetric = section.Bool("int4_symmetric"),
+            MaxFallbackFraction = section.Fraction("max_fallback_fraction"),
         };
     }
 

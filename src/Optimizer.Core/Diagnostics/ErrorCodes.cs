@@ -93,6 +93,9 @@ public static class ErrorCodes
     /// <summary>Warning: the sensitivity schedule stopped short of the configured sparsity to keep every group above the floor.</summary>
     public const string PruningTargetNotReached = "OPT5011";
 
+    /// <summary>Warning: dynamic or weight-only int4 quantization left a Gemm in float (transA = 1, or a C that is not a constant per-column bias).</summary>
+    public const string QuantizationGemmLeftFloat = "OPT5020";
+
     /// <summary>An unexpected failure inside the tool; a bug to report.</summary>
     public const string Internal = "OPT9001";
 

@@ -26,6 +26,16 @@ public static class ModelFile
     /// </summary>
     public static (ModelProto Model, long DiskBytes) LoadWithSize(string path)
     {
+        var (model, diskBytes, _) = LoadWithDataFiles(path);
+        return (model, diskBytes);
+    }
+
+    /// <summary>
+    /// Like <see cref="LoadWithSize"/>, also returning the external-data files read (real paths), which a build must
+    /// watch beside the model: changed weights in <c>net.onnx.data</c> change the result as much as the model file.
+    /// </summary>
+    public static (ModelProto Model, long DiskBytes, IReadOnlyCollection<string> DataFiles) LoadWithDataFiles(string path)
+    {
         var fullPath = Path.GetFullPath(path);
         var info = new FileInfo(fullPath);
         if (!info.Exists)
@@ -42,7 +52,7 @@ public static class ModelFile
         var model = Parse(ReadAll(fullPath), fullPath);
         var dataFiles = ExternalData.Inline(model, Path.GetDirectoryName(fullPath)!, fullPath);
         ModelValidator.Validate(model, fullPath);
-        return (model, info.Length + dataFiles.Sum(file => new FileInfo(file).Length));
+        return (model, info.Length + dataFiles.Sum(file => new FileInfo(file).Length), dataFiles);
     }
 
     /// <summary>Parses a serialized model, with a coded error naming <paramref name="origin"/> when the bytes are not ONNX.</summary>

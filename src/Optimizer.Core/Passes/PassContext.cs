@@ -11,6 +11,18 @@ public sealed class PassContext(CalibrationSet calibration, IDiagnosticSink diag
     /// <summary>The samples to calibrate on (may be synthetic; see <see cref="CalibrationSet.IsSynthetic"/>).</summary>
     public CalibrationSet Calibration { get; } = calibration;
 
+    /// <summary>
+    /// Separate validation samples (<c>calibration.validation_data</c>), or null. Accuracy a pass works to (the INT8
+    /// accuracy fallback's budget) is measured on <see cref="FidelitySamples"/>, so that it agrees with the report.
+    /// </summary>
+    public CalibrationSet? Validation { get; init; }
+
+    /// <summary>The samples accuracy is measured on: <see cref="Validation"/> when given, else <see cref="Calibration"/>.</summary>
+    public CalibrationSet FidelitySamples => Validation ?? Calibration;
+
+    /// <summary><see cref="FidelitySamples"/> in words for report notes, e.g. <c>16 validation sample(s)</c>.</summary>
+    public string FidelitySamplesDescription => $"{FidelitySamples.Samples.Count} {(Validation is null ? "calibration" : "validation")} sample(s)";
+
     /// <summary>Where warnings and detail messages go.</summary>
     public IDiagnosticSink Diagnostics { get; } = diagnostics;
 

@@ -74,6 +74,7 @@ public static class ProfilePasses
             ReduceRange = settings.ReduceRange ?? defaults.ReduceRange,
             BlockSize = settings.BlockSize ?? defaults.BlockSize,
             Int4Symmetric = settings.Int4Symmetric ?? defaults.Int4Symmetric,
+            MaxFallbackFraction = settings.MaxFallbackFraction ?? defaults.MaxFallbackFraction,
             Budget = budgets is { MinCosine: null, MaxTop1Disagreement: null } or null ? null
                 : new QuantizationBudget { MinCosine = budgets.MinCosine, MaxTop1Disagreement = budgets.MaxTop1Disagreement },
             CalibrationMethod = calibration.Method switch

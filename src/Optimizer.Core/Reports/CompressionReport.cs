@@ -57,6 +57,12 @@ public sealed record CompressionReport
     /// <summary>True when no data was given and random inputs were used: ranges and fidelity are then rough.</summary>
     public bool SyntheticCalibration { get; init; }
 
+    /// <summary>
+    /// The separate validation folder (<c>calibration.validation_data</c>) that <see cref="Fidelity"/> and the accuracy
+    /// fallback were measured on, or null when they used the calibration samples.
+    /// </summary>
+    public string? ValidationSource { get; init; }
+
     /// <summary>The passes, in order.</summary>
     public required IReadOnlyList<PassReport> Passes { get; init; }
 

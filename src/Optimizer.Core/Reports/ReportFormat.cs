@@ -35,13 +35,14 @@ internal static class ReportFormat
     };
 
     /// <summary>Where the samples came from, in words.</summary>
-    public static string Samples(CompressionReport report) => report.SyntheticCalibration
-        ? $"{report.Fidelity.Samples} random samples (no calibration data: fidelity is rough)"
+    public static string Samples(CompressionReport report) =>
+        report.ValidationSource is not null ? $"{report.Fidelity.Samples} validation samples from {report.ValidationSource}"
+        : report.SyntheticCalibration ? $"{report.Fidelity.Samples} random samples (no calibration data: fidelity is rough)"
         : $"{report.Fidelity.Samples} samples from {report.CalibrationSource}";
 
     /// <summary>The latency row's caption: how it was measured.</summary>
     public static string LatencyMethod(LatencyReport latency) =>
-        $"ONNX Runtime CPU, {latency.Threads} thread, median of {latency.Rounds} interleaved runs on the build machine";
+        $"ONNX Runtime CPU, {latency.Threads} thread, median of {latency.Rounds} {(latency.Interleaved ? "interleaved runs" : "runs per model, one model after the other (large model)")} on the build machine";
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

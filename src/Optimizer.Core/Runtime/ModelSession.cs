@@ -42,8 +42,19 @@ public sealed class ModelSession : IDisposable
     public static ModelSession Create(ModelProto model, string description, string? optimizedModelPath = null, int threads = 0) =>
         Create(model, description, optimizedModelPath, threads, Math.Min(FileAbove, ModelFile.ExternalDataAbove));
 
-    /// <summary>Creates a session, handing ORT a file with external data when the model holds <paramref name="fileAbove"/> weight bytes or more.</summary>
-    internal static ModelSession Create(ModelProto model, string description, string? optimizedModelPath, int threads, long fileAbove)
+    /// <summary>
+    /// Creates a session over a model built only to be run here (a verification emulation): a large one reaches ORT as a
+    /// temporary file whose weights are dropped from managed memory before ORT loads them, so they are held once, not
+    /// twice (<see cref="SessionModelFile.WriteReleasing"/>). The model cannot be used afterwards.
+    /// </summary>
+    public static ModelSession CreateReleasing(ModelProto model, string description, int threads = 0) =>
+        Create(model, description, optimizedModelPath: null, threads, Math.Min(FileAbove, ModelFile.ExternalDataAbove), release: true);
+
+    /// <summary>
+    /// Creates a session, handing ORT a file with external data when the model holds <paramref name="fileAbove"/> weight
+    /// bytes or more; with <paramref name="release"/> that file takes the model's weights (see <see cref="CreateReleasing"/>).
+    /// </summary>
+    internal static ModelSession Create(ModelProto model, string description, string? optimizedModelPath, int threads, long fileAbove, bool release = false)
     {
         var options = new SessionOptions
         {
@@ -60,7 +71,7 @@ public sealed class ModelSession : IDisposable
             options.OptimizedModelFilePath = optimizedModelPath;
         }
 
-        var file = ExternalData.RawBytes(model) >= fileAbove ? SessionModelFile.Write(model) : null;
+        var file = ExternalData.RawBytes(model) < fileAbove ? null : release ? SessionModelFile.WriteReleasing(model) : SessionModelFile.Write(model);
         try
         {
             var session = file is null ? new InferenceSession(ModelFile.ToBytes(model), options) : new InferenceSession(file.ModelPath, options);
@@ -81,6 +92,23 @@ public sealed class ModelSession : IDisposable
     public IReadOnlyList<TensorResult> Run(CalibrationSample sample, IReadOnlyList<string>? outputNames = null)
     {
         var names = outputNames ?? _session.OutputNames;
+        return Run(sample, names, results => names.Select((name, i) => ToResult(name, results[i])).ToList());
+    }
+
+    /// <summary>
+    /// Runs one sample and hands the requested float32 outputs to <paramref name="consume"/> where ONNX Runtime left
+    /// them, without copying them into managed arrays: what matters when every activation of a model is read (histogram
+    /// calibration, the layer error probe). The spans are valid only during the call.
+    /// </summary>
+    public void RunInPlace(CalibrationSample sample, IReadOnlyList<string> outputNames, Action<OutputSpans> consume) =>
+        Run(sample, outputNames, results =>
+        {
+            consume(new OutputSpans(outputNames, results));
+            return 0;
+        });
+
+    private T Run<T>(CalibrationSample sample, IReadOnlyList<string> names, Func<IReadOnlyList<OrtValue>, T> read)
+    {
         var inputs = sample.Inputs.Select(ToOrtValue).ToList();
         try
         {
@@ -88,7 +116,7 @@ public sealed class ModelSession : IDisposable
             // passed, so the GC could finalize (free) it while ONNX Runtime still reads it (seen as SIGSEGV / "invalid run log severity").
             using var runOptions = new RunOptions();
             using var results = _session.Run(runOptions, sample.Inputs.Select(i => i.Name).ToList(), inputs, names);
-            return names.Select((name, i) => ToResult(name, results[i])).ToList();
+            return read(results);
         }
         catch (OnnxRuntimeException ex)
         {

@@ -23,7 +23,22 @@ internal sealed class SessionModelFile : IDisposable
     public string ModelPath => Path.Combine(_folder, "model.onnx");
 
     /// <summary>Writes <paramref name="model"/> (left holding the same values) to a new temporary folder.</summary>
-    public static SessionModelFile Write(ModelProto model)
+    public static SessionModelFile Write(ModelProto model) => Write(model, keepValues: true);
+
+    /// <summary>
+    /// Writes <paramref name="model"/> to a new temporary folder and leaves its large tensors pointing at the file, their
+    /// bytes dropped: for a model built only to be run (a verification emulation), whose weights would otherwise be held
+    /// twice while ORT loads its own copy. The model cannot be used for anything else afterwards.
+    /// </summary>
+    public static SessionModelFile WriteReleasing(ModelProto model)
+    {
+        var file = Write(model, keepValues: false);
+        // The dropped weights are garbage in the large object heap now; freed before ORT allocates its copy of them.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return file;
+    }
+
+    private static SessionModelFile Write(ModelProto model, bool keepValues)
     {
         // Passes leave dead weight-sized arrays in the large object heap, which only a full collection frees; without
         // this, ORT's native allocations for the session pile up on top of them and peak memory doubles.
@@ -46,7 +61,10 @@ internal sealed class SessionModelFile : IDisposable
             }
             finally
             {
-                restore();
+                if (keepValues)
+                {
+                    restore();
+                }
             }
 
             return file;

@@ -18,8 +18,11 @@ public static class FidelityVerifier
     }
 
     /// <summary>Compares every output of <paramref name="optimized"/> with <paramref name="reference"/> (one entry per sample).</summary>
-    public static FidelityReport Verify(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples) =>
-        Compare(reference, optimized, samples, "optimized model");
+    public static FidelityReport Verify(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples)
+    {
+        using var session = ModelSession.Create(optimized, "optimized model");
+        return Compare(reference, session, samples);
+    }
 
     /// <summary>
     /// Compares like <see cref="Verify(IReadOnlyList{IReadOnlyList{TensorResult}}, ModelProto, IReadOnlyList{CalibrationSample})"/>,
@@ -38,12 +41,13 @@ public static class FidelityVerifier
             ReducedPrecisionRuntimeCheck.LoadAndRun(optimized, samples);
         }
 
-        return Compare(reference, ReducedPrecisionEmulation.Create(optimized), samples, "float32 emulation of the optimized model");
+        // The emulation exists only to be run: ORT takes its weights, which leave managed memory before ORT loads them.
+        using var emulation = ModelSession.CreateReleasing(ReducedPrecisionEmulation.Create(optimized), "float32 emulation of the optimized model");
+        return Compare(reference, emulation, samples);
     }
 
-    private static FidelityReport Compare(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelProto optimized, IReadOnlyList<CalibrationSample> samples, string description)
+    private static FidelityReport Compare(IReadOnlyList<IReadOnlyList<TensorResult>> reference, ModelSession session, IReadOnlyList<CalibrationSample> samples)
     {
-        using var session = ModelSession.Create(optimized, description);
         if (reference.Count == 0)
         {
             return new FidelityReport([], 0);

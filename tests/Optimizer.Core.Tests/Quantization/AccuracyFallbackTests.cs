@@ -1,3 +1,4 @@
+using Optimizer.Core.Calibration;
 using Optimizer.Core.Passes.Quantization;
 using Optimizer.TestModels;
 using static Optimizer.Core.Tests.Quantization.QuantizationTestSupport;
@@ -35,6 +36,56 @@ public sealed class AccuracyFallbackTests
         StringAssert.Contains(note, "to meet it (cosine 0.99");
         var floats = int.Parse(System.Text.RegularExpressions.Regex.Match(context.Notes[^1], @"(\d+) left in float").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.IsLessThanOrEqualTo(3, floats, "only the few nodes around the outlier tensor return to float: " + context.Notes[^1]);
+    }
+
+    [TestMethod]
+    public void Quantize_ValidationSetTheCalibrationSetDidNotCover_DrivesTheFallback()
+    {
+        var original = OutlierBranchModel.Create();
+        var calibration = RandomSamples(OutlierBranchModel.Input, Shape, count: 8, seed: 1);
+        // Inputs with an offset the calibration samples never had (a shifted sensor, another camera): the calibrated
+        // ranges clip them, so a budget the calibration set meets fails on these.
+        var validation = Shifted(RandomSamples(OutlierBranchModel.Input, Shape, count: 8, seed: 2), 2f);
+        var options = new QuantizationOptions { Budget = new QuantizationBudget { MinCosine = 0.85 } };
+
+        var calibrationOnly = Context(calibration, out _);
+        var unguarded = new QdqQuantizationPass(options).Apply(original.Clone(), calibrationOnly);
+        var withValidation = new Passes.PassContext(calibration, new RecordingSink()) { Validation = validation };
+        var guarded = new QdqQuantizationPass(options).Apply(original.Clone(), withValidation);
+
+        var expected = RunAll(original, validation);
+        var (unguardedCosine, guardedCosine) = (Cosine(expected, RunAll(unguarded, validation)), Cosine(expected, RunAll(guarded, validation)));
+        var note = withValidation.Notes.Single(n => n.StartsWith("accuracy", StringComparison.Ordinal));
+        TestContext.WriteLine($"validation cosine without the validation set {unguardedCosine:F5}, with it {guardedCosine:F5}; {note}");
+        StringAssert.StartsWith(calibrationOnly.Notes.Single(n => n.StartsWith("accuracy", StringComparison.Ordinal)),
+            "accuracy budget (min_cosine 0.85) met with every node quantized", "the calibration set alone hides the problem");
+        Assert.IsLessThan(0.85, unguardedCosine);
+        StringAssert.Contains(note, "misses the budget (min_cosine 0.85) on 8 validation sample(s)");
+        StringAssert.Contains(note, $"'{OutlierBranchModel.SensitiveNode}' (MatMul");
+        Assert.IsGreaterThanOrEqualTo(0.85, guardedCosine, "the budget holds on the validation set the fallback measured");
+    }
+
+    [TestMethod]
+    [DataRow(0.0)]
+    [DataRow(0.1)]
+    [DataRow(0.5)]
+    public void Quantize_UnreachableBudget_ReturnsNoMoreThanTheCap(double maxFraction)
+    {
+        var original = OutlierBranchModel.Create();
+        var calibration = RandomSamples(OutlierBranchModel.Input, Shape, count: 4, seed: 1);
+        var options = new QuantizationOptions { Budget = new QuantizationBudget { MinCosine = 1.0 }, MaxFallbackFraction = maxFraction };
+
+        var context = Context(calibration, out _);
+        new QdqQuantizationPass(options).Apply(original.Clone(), context);
+
+        var note = context.Notes.Single(n => n.StartsWith("accuracy fallback", StringComparison.Ordinal));
+        var unguarded = Context(calibration, out _);
+        new QdqQuantizationPass().Apply(original.Clone(), unguarded);
+        var quantized = QuantizedNodes(unguarded.Notes[^1]);
+        var returned = int.Parse(System.Text.RegularExpressions.Regex.Match(note, @"with (\d+) node\(s\) in float").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        TestContext.WriteLine($"cap {maxFraction:P0} of {quantized}: {note}");
+        Assert.IsLessThanOrEqualTo((int)Math.Ceiling(maxFraction * quantized), returned);
+        Assert.IsTrue(maxFraction == 0 ? returned == 0 : returned > 0, "the fallback tries what the cap allows");
     }
 
     [TestMethod]
@@ -92,4 +143,13 @@ public sealed class AccuracyFallbackTests
         StringAssert.StartsWith(context.Notes.Single(n => n.StartsWith("accuracy", StringComparison.Ordinal)), "accuracy budget (min_cosine 0.9, max_top1_disagreement 50%) met with every node quantized");
         StringAssert.Contains(context.Notes[^1], "0 left in float");
     }
+
+    private static CalibrationSet Shifted(CalibrationSet samples, float offset) => samples with
+    {
+        Samples = samples.Samples.Select(s => s with { Inputs = s.Inputs.Select(t => t with { Data = ((float[])t.Data).Select(v => v + offset).ToArray() }).ToList() }).ToList(),
+    };
+
+    /// <summary>How many nodes the static pass quantized, from its summary note ("quantized 4 MatMul, 3 Add; ...").</summary>
+    private static int QuantizedNodes(string summary) => System.Text.RegularExpressions.Regex.Matches(summary.Split(';')[0], @"(\d+) \w+")
+        .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
 }

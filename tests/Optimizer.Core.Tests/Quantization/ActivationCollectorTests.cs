@@ -43,6 +43,37 @@ public sealed class ActivationCollectorTests
         Assert.AreEqual(copied[scores].IncludingZero(), inside[scores].IncludingZero(), "the same quantization range, whatever the masked positions hold");
     }
 
+    [TestMethod]
+    public void Collect_InfinityOnlyInALaterSample_GuardsThatTensorAndKeepsTheOthersExact()
+    {
+        // log(relu(x)) is -inf wherever x <= 0: the first sample is all positive, the second is not, so the tensor is
+        // found to hold infinities only after the session without the IsInf/Where guard has run once.
+        var b = new GraphBuilder("late-infinity", new Random(1));
+        b.Graph.Input.Add(Nodes.TensorInfo("x", Core.Onnx.Proto.TensorProto.Types.DataType.Float, "batch", 4));
+        b.Graph.Output.Add(Nodes.TensorInfo("y", Core.Onnx.Proto.TensorProto.Types.DataType.Float, "batch", 4));
+        var log = b.Node("Log", [b.Node("Relu", ["x"])]);
+        var scaled = b.Node("Mul", ["x", b.Scalar("three", 3f)]);
+        b.Node("Add", [log, scaled], output: "y");
+        var calibration = new CalibrationSet(
+        [
+            Sample("positive", [0.5f, 1f, 2f, 4f]),
+            Sample("mixed", [-1f, 0.25f, 3f, -2f]),
+            Sample("positive again", [1f, 1f, 8f, 0.5f]),
+        ], IsSynthetic: false, Source: null);
+        var model = b.Model(13);
+
+        var inside = ActivationCollector.Collect(model, [log, scaled], calibration, new MinMaxEstimator());
+        var copied = ActivationCollector.Collect(model, [log, scaled], calibration, new EveryValue(new MinMaxEstimator()));
+
+        Assert.AreEqual(new TensorRange(-6f, 24f), inside[scaled], "a finite tensor keeps its exact extremes");
+        Assert.AreEqual(copied[scaled], inside[scaled]);
+        Assert.AreEqual(copied[log].IncludingZero(), inside[log].IncludingZero(), "the infinite values do not set the range");
+        Assert.AreEqual(MathF.Log(8f), inside[log].Max, 1e-6f);
+    }
+
+    private static CalibrationSample Sample(string id, float[] values) =>
+        new(id, [new CalibrationTensor("x", Core.Onnx.Proto.TensorProto.Types.DataType.Float, [1, 4], values)]);
+
     /// <summary>The same estimator, made to receive every value (the path histogram estimators take).</summary>
     private sealed class EveryValue(IRangeEstimator inner) : IRangeEstimator
     {

@@ -79,7 +79,7 @@ public sealed class QuantizationModeTests
         var ops = OptimizedOpTypes(quantized, TestContext.TestRunResultsDirectory!, calibration);
         TestContext.WriteLine($"dynamic cosine {cosine:F5}; notes: {string.Join(" | ", context.Notes)}; ORT executes: {string.Join(", ", ops)}");
         Assert.IsGreaterThanOrEqualTo(0.99, cosine);
-        StringAssert.Contains(context.Notes[^1], "dynamic quantization: 6 MatMul(s) (6 weight tensor(s)) and 0 LSTM(s) with int8 weights");
+        StringAssert.Contains(context.Notes[^1], "dynamic quantization: 6 MatMul(s), 0 Gemm(s) (6 weight tensor(s)) and 0 LSTM(s) with int8 weights");
         // Q, K and V share their input's DynamicQuantizeLinear (MatMulIntegerToFloat); the others quantize their own input.
         Assert.AreEqual(3, ops.Count(o => o == "MatMulIntegerToFloat"));
         Assert.AreEqual(3, ops.Count(o => o == "DynamicQuantizeMatMul"), "output and both MLP projections run as ORT's fused dynamic kernel");

@@ -125,6 +125,29 @@ public sealed class RangeEstimationTests
     }
 
     [TestMethod]
+    public void MagnitudeHistogram_SimdBinning_MatchesTheElementWiseFormula()
+    {
+        // Long enough for several SIMD chunks and a ragged tail; signed zeros, the edge itself, NaN and infinities included.
+        var random = new Random(5);
+        var values = Gaussian(random, 5000).Select(v => v * 3f).ToArray();
+        (values[0], values[1], values[2], values[3], values[4], values[5]) = (-0f, 0f, float.NaN, float.NegativeInfinity, float.PositiveInfinity, -16f);
+        var histogram = new MagnitudeHistogram();
+
+        histogram.Observe(values);
+
+        var positive = new long[MagnitudeHistogram.Bins];
+        var negative = new long[MagnitudeHistogram.Bins];
+        foreach (var v in values.Where(float.IsFinite))
+        {
+            (v >= 0 ? positive : negative)[Math.Min((int)(MathF.Abs(v) * (MagnitudeHistogram.Bins / histogram.Edge)), MagnitudeHistogram.Bins - 1)]++;
+        }
+
+        Assert.AreEqual(16f, histogram.Edge, "-16 sets the edge and lands in the last bin");
+        CollectionAssert.AreEqual(positive, histogram.Positive, "-0 counts as positive, like +0");
+        CollectionAssert.AreEqual(negative, histogram.Negative);
+    }
+
+    [TestMethod]
     public void ActivationParameters_ReluOutput_HasZeroPointAtTypeMinimum()
     {
         var uint8 = QuantizationParameters.ForActivation(new TensorRange(0f, 6f), ActivationType.UInt8);

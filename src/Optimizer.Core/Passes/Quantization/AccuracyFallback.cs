@@ -4,11 +4,13 @@ namespace Optimizer.Core.Passes.Quantization;
 internal sealed record FallbackResult(QdqBuild Build, CandidateFidelity Fidelity, CandidateFidelity FullyQuantized, IReadOnlyList<LayerError> Returned, bool MeetsBudget, int Evaluations);
 
 /// <summary>
-/// Accuracy-aware fallback: when the fully quantized model misses the budget on the calibration set, nodes are
-/// returned to float most harmful first (harm = the node's own relative output error, from <see cref="LayerErrorProbe"/>).
-/// The search doubles the number returned (1, 2, 4, ...) until the budget holds, then bisects down to the fewest that
-/// still meet it, so it costs O(log n) model evaluations; it never returns more than the cap, and when even the cap
-/// misses the budget it keeps the best candidate seen, whose figure the pipeline's budget check then reports.
+/// Accuracy-aware fallback: when the fully quantized model misses the budget on the samples
+/// <see cref="CalibrationFidelity"/> measures on (the validation set when one is configured, else the calibration
+/// set), nodes are returned to float most harmful first (harm = the node's own relative output error, from
+/// <see cref="LayerErrorProbe"/>). The search doubles the number returned (1, 2, 4, ...) until the budget holds, then
+/// bisects down to the fewest that still meet it, so it costs O(log n) model evaluations; it never returns more than
+/// the cap (that share of the quantized nodes, rounded up; 0 only measures), and when even the cap misses the budget
+/// it keeps the best candidate seen, whose figure the pipeline's budget check then reports.
 /// </summary>
 internal static class AccuracyFallback
 {
@@ -23,7 +25,7 @@ internal static class AccuracyFallback
         }
 
         var ranking = errors.OrderByDescending(e => e.RelativeError).ThenBy(e => e.Node, StringComparer.Ordinal).ToList();
-        var cap = Math.Clamp((int)Math.Ceiling(maxFraction * ranking.Count), 1, Math.Max(1, ranking.Count));
+        var cap = Math.Clamp((int)Math.Ceiling(maxFraction * ranking.Count), 0, ranking.Count);
         var evaluated = new Dictionary<int, (QdqBuild Build, CandidateFidelity Fidelity)> { [0] = (fullyQuantized, initial) };
 
         (QdqBuild Build, CandidateFidelity Fidelity) Evaluate(int count)

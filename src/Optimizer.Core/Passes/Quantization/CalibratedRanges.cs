@@ -9,7 +9,7 @@ namespace Optimizer.Core.Passes.Quantization;
 /// plan that needs a tensor not measured yet (it should not happen, since fallback only removes nodes) is measured then.
 /// </summary>
 internal sealed class CalibratedRanges(
-    ModelProto floatModel, CalibrationSet calibration, Func<IRangeEstimator> createEstimator, Action<string>? progress = null)
+    ModelProto floatModel, CalibrationSet calibration, Func<IRangeEstimator> createEstimator, Action<string>? progress = null, PhaseTimer? timer = null)
 {
     private readonly Dictionary<string, TensorRange> _ranges = new(StringComparer.Ordinal);
 
@@ -19,7 +19,7 @@ internal sealed class CalibratedRanges(
         var missing = tensors.Where(t => !_ranges.ContainsKey(t)).Distinct(StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {
-            foreach (var (tensor, range) in ActivationCollector.Collect(floatModel, missing, calibration, createEstimator(), progress))
+            foreach (var (tensor, range) in ActivationCollector.Collect(floatModel, missing, calibration, createEstimator(), progress, timer ?? new PhaseTimer()))
             {
                 _ranges[tensor] = range;
             }

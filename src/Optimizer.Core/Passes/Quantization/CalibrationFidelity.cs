@@ -6,7 +6,7 @@ using Optimizer.Core.Verification;
 
 namespace Optimizer.Core.Passes.Quantization;
 
-/// <summary>A candidate model's worst-output cosine and top-1 disagreement (null: no output has a class axis) on the calibration set.</summary>
+/// <summary>A candidate model's worst-output cosine and top-1 disagreement (null: no output has a class axis) on the fidelity samples.</summary>
 internal sealed record CandidateFidelity(double Cosine, double? Top1Disagreement)
 {
     /// <summary>How far inside the budget the candidate is (negative: outside); the larger, the better.</summary>
@@ -23,9 +23,10 @@ internal sealed record CandidateFidelity(double Cosine, double? Top1Disagreement
 }
 
 /// <summary>
-/// Compares candidate models with the float model on the calibration samples, using the same metrics as the
-/// pipeline's verification (worst output's cosine, top-1 over the last axis), so the pass works to the budget the
-/// build will check. The float model's outputs are computed once.
+/// Compares candidate models with the float model on the samples the pipeline verifies on (the validation set when
+/// one is configured, else the calibration set; see <see cref="PassContext.FidelitySamples"/>), using the same metrics
+/// as the pipeline's verification (worst output's cosine, top-1 over the last axis), so the pass works to the budget
+/// the build will check. The float model's outputs are computed once.
 /// </summary>
 internal sealed class CalibrationFidelity
 {
@@ -33,9 +34,9 @@ internal sealed class CalibrationFidelity
     private readonly IReadOnlyList<IReadOnlyList<TensorResult>> _reference;
 
     /// <summary>Runs <paramref name="floatModel"/> once over the samples to get the reference outputs.</summary>
-    public CalibrationFidelity(ModelProto floatModel, CalibrationSet calibration)
+    public CalibrationFidelity(ModelProto floatModel, CalibrationSet samples)
     {
-        _samples = calibration.Samples;
+        _samples = samples.Samples;
         _reference = FidelityVerifier.ReferenceOutputs(floatModel, _samples);
     }
 

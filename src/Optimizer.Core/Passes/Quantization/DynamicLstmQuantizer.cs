@@ -55,15 +55,15 @@ internal static class DynamicLstmQuantizer
             replaced.Add(w.Name);
             replaced.Add(r.Name);
             node.OpType = "DynamicQuantizeLSTM";
-            node.Domain = Int4WeightQuantizer.MicrosoftDomain;
+            node.Domain = ContribOps.Domain;
             node.Input.Clear();
             node.Input.Add(inputs);
             count++;
         }
 
-        if (count > 0 && !model.OpsetImport.Any(o => o.Domain == Int4WeightQuantizer.MicrosoftDomain))
+        if (count > 0)
         {
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = Int4WeightQuantizer.MicrosoftDomain, Version = 1 });
+            ContribOps.Import(model);
         }
 
         InitializerCleanup.RemoveUnused(model, graph, replaced.Distinct());

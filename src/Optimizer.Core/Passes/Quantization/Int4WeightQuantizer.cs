@@ -1,3 +1,4 @@
+using Optimizer.Core.Diagnostics;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
@@ -5,23 +6,24 @@ using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 namespace Optimizer.Core.Passes.Quantization;
 
 /// <summary>
-/// Weight-only 4-bit quantization: each MatMul weight [K, N] becomes ONNX Runtime's <c>com.microsoft.MatMulNBits</c>
-/// (bits 4): for every output column, blocks of <see cref="QuantizationOptions.BlockSize"/> consecutive weights along
-/// K share one float scale and (unless symmetric) one 4-bit zero point; activations stay float. About 4.5 bits per
+/// Weight-only 4-bit quantization: each MatMul or Gemm weight [K, N] becomes ONNX Runtime's
+/// <c>com.microsoft.MatMulNBits</c> (bits 4): for every output column, blocks of <see cref="QuantizationOptions.BlockSize"/>
+/// consecutive weights along K share one float scale and (unless symmetric) one 4-bit zero point; activations stay
+/// float. A Gemm's alpha is folded into the weight and beta · C becomes MatMulNBits' bias input. About 4.5 bits per
 /// weight, for weight-dominated models where int8 activations are not worth their accuracy cost.
 /// </summary>
 internal static class Int4WeightQuantizer
 {
-    /// <summary>The ONNX Runtime contrib domain MatMulNBits lives in.</summary>
-    public const string MicrosoftDomain = "com.microsoft";
-
     private const int Levels = 15;
 
     /// <summary>The zero point MatMulNBits assumes when none is stored, and the one symmetric blocks use.</summary>
     private const int ImplicitZeroPoint = 8;
 
-    /// <summary>Rewrites every MatMul whose weight has at least one full block of rows; returns the report note.</summary>
-    public static string Apply(ModelProto model, QuantizationOptions options)
+    /// <summary>
+    /// Rewrites every MatMul and Gemm whose weight has at least one full block of rows; returns the report note. Gemms
+    /// that must stay float are named in a warning to <paramref name="sink"/>.
+    /// </summary>
+    public static string Apply(ModelProto model, QuantizationOptions options, IDiagnosticSink sink)
     {
         var blockSize = options.BlockSize;
         if (blockSize < 16 || (blockSize & (blockSize - 1)) != 0)
@@ -29,38 +31,54 @@ internal static class Int4WeightQuantizer
             throw new ArgumentOutOfRangeException(nameof(options), blockSize, "MatMulNBits needs a block size that is a power of two of at least 16.");
         }
 
-        var matMuls = MatMulWeights.Find(model, options, minInner: blockSize);
+        var matMuls = MatMulWeights.Find(model, options, sink, minInner: blockSize);
         var graph = model.Graph;
         var names = new UniqueNames(model);
         var packed = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        var gemms = matMuls.Count(m => m.Node.OpType == "Gemm");
+        var replaced = new List<string>();
         foreach (var matMul in matMuls)
         {
             var node = matMul.Node;
-            if (!packed.TryGetValue(matMul.Weight.Name, out var inputs))
+            if (!packed.TryGetValue(matMul.Key, out var inputs))
             {
-                var blocks = Quantize(TensorValues.ReadFloats(matMul.Weight), matMul.K, matMul.N, blockSize, options.Int4Symmetric);
+                var blocks = Quantize(matMul.Values(), matMul.K, matMul.N, blockSize, options.Int4Symmetric);
                 var blockCount = (matMul.K + blockSize - 1) / blockSize;
                 var weight = TensorValues.Create<byte>(names.Take($"{matMul.Weight.Name}_int4"), DataType.Uint8, [matMul.N, blockCount, blockSize / 2], blocks.Codes);
                 var scales = TensorValues.FromFloats(names.Take($"{matMul.Weight.Name}_int4_scales"), [matMul.N * (long)blockCount], blocks.Scales);
                 graph.Initializer.Add(weight);
                 graph.Initializer.Add(scales);
-                inputs = [weight.Name, scales.Name];
+                inputs = [weight.Name, scales.Name, ""];
                 if (blocks.ZeroPoints is { } zeroPoints)
                 {
                     var zeroPointTensor = TensorValues.Create<byte>(names.Take($"{matMul.Weight.Name}_int4_zero_points"), DataType.Uint8, [zeroPoints.Length], zeroPoints);
                     graph.Initializer.Add(zeroPointTensor);
-                    inputs = [.. inputs, zeroPointTensor.Name];
+                    inputs[2] = zeroPointTensor.Name;
                 }
 
-                packed[matMul.Weight.Name] = inputs;
+                packed[matMul.Key] = inputs;
             }
 
             var activation = node.Input[0];
+            replaced.AddRange(node.Input.Skip(1));
             node.OpType = "MatMulNBits";
-            node.Domain = MicrosoftDomain;
+            node.Domain = ContribOps.Domain;
             node.Input.Clear();
-            node.Input.Add(activation);
-            node.Input.Add(inputs);
+            node.Input.Add([activation, inputs[0], inputs[1]]);
+            if (matMul.Bias is { } bias)
+            {
+                // MatMulNBits' optional inputs are positional: zero_points (3), g_idx (4), bias (5).
+                var tensor = TensorValues.FromFloats(names.Take($"{node.Name}_bias"), [bias.Length], bias);
+                graph.Initializer.Add(tensor);
+                node.Input.Add([inputs[2], "", tensor.Name]);
+            }
+            else if (inputs[2].Length > 0)
+            {
+                node.Input.Add(inputs[2]);
+            }
+
+            // Gemm's alpha, beta and transB are folded into the packed weight and the bias.
+            node.Attribute.Clear();
             node.Attribute.Add(Attributes.Int("K", matMul.K));
             node.Attribute.Add(Attributes.Int("N", matMul.N));
             node.Attribute.Add(Attributes.Int("bits", 4));
@@ -69,16 +87,12 @@ internal static class Int4WeightQuantizer
 
         if (matMuls.Count == 0)
         {
-            return $"weight-only int4 found no MatMul with a 2-D float weight of at least {blockSize} rows; the model is unchanged";
+            return $"weight-only int4 found no MatMul or Gemm with a 2-D float weight of at least {blockSize} rows; the model is unchanged";
         }
 
-        if (!model.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
-        {
-            model.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
-        }
-
-        InitializerCleanup.RemoveUnused(model, graph, matMuls.Select(m => m.Weight.Name).Distinct());
-        return $"weight-only int4: {matMuls.Count} MatMul(s) as MatMulNBits (block size {blockSize}, {(options.Int4Symmetric ? "symmetric" : "with zero points")}), activations float";
+        ContribOps.Import(model);
+        InitializerCleanup.RemoveUnused(model, graph, replaced.Distinct());
+        return $"weight-only int4: {matMuls.Count - gemms} MatMul(s) and {gemms} Gemm(s) as MatMulNBits (block size {blockSize}, {(options.Int4Symmetric ? "symmetric" : "with zero points")}), activations float";
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Optimizer.Core.Calibration;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
@@ -28,22 +29,28 @@ internal static class LayerErrorProbe
     public const int MaxSamples = 8;
 
     /// <summary>The error of every node <paramref name="build"/> quantized, against <paramref name="floatModel"/>, on the calibration samples.</summary>
-    public static IReadOnlyList<LayerError> Measure(ModelProto floatModel, QdqBuild build, CalibrationSet calibration)
+    public static IReadOnlyList<LayerError> Measure(ModelProto floatModel, QdqBuild build, CalibrationSet calibration, PhaseTimer timer)
     {
         var prefix = FreePrefix(floatModel);
-        var probe = WithQuantizedCopies(floatModel, build, prefix);
+        var probe = timer.Time("probe model", () => WithQuantizedCopies(floatModel, build, prefix));
         var nodes = build.Plan.Nodes;
         var requested = nodes.SelectMany(n => new[] { n.Output[0], prefix + n.Output[0] }).ToList();
         var accumulators = nodes.Select(n => new ErrorAccumulator(rank => ChannelAxis(n, rank))).ToList();
-        using var session = ModelSession.Create(probe, "float model with quantized copies of its layers (bias correction)");
-        foreach (var sample in calibration.Samples.Take(MaxSamples))
+        using var session = timer.Time("probe session", () => ModelSession.Create(probe, "float model with quantized copies of its layers (bias correction)"));
+        timer.Time("probe runs", () =>
         {
-            var results = session.Run(sample, requested);
-            for (var i = 0; i < accumulators.Count; i++)
+            foreach (var sample in calibration.Samples.Take(MaxSamples))
             {
-                accumulators[i].Add(results[2 * i], results[(2 * i) + 1]);
+                // Read in place: the float and quantized output of every layer is most of what the probe produces.
+                session.RunInPlace(sample, requested, outputs =>
+                {
+                    for (var i = 0; i < accumulators.Count; i++)
+                    {
+                        accumulators[i].Add(outputs.Shape(2 * i), outputs.Values(2 * i), outputs.Values((2 * i) + 1));
+                    }
+                });
             }
-        }
+        });
 
         return nodes.Select((n, i) => accumulators[i].Result(n)).ToList();
     }
@@ -192,9 +199,8 @@ internal static class LayerErrorProbe
         private double[] _signalEnergy = [];
         private long _perChannel;
 
-        public void Add(TensorResult reference, TensorResult quantized)
+        public void Add(long[] shape, ReadOnlySpan<float> reference, ReadOnlySpan<float> quantized)
         {
-            var shape = reference.Shape;
             var axis = shape.Length == 0 ? 0 : channelAxis(shape.Length);
             var channels = shape.Length == 0 ? 1 : (int)shape[axis];
             long inner = 1;
@@ -214,24 +220,21 @@ internal static class LayerErrorProbe
                 return;
             }
 
-            var f = reference.Values;
-            var q = quantized.Values;
-            for (var i = 0; i < f.Length; i++)
+            var sample = new ChannelSums(channels);
+            if (!sample.TryAddVectorized(reference, quantized, (int)inner))
             {
-                var error = (double)q[i] - f[i];
-                if (!double.IsFinite(error))
-                {
-                    // A non-finite float value (an overflow the model tolerates) says nothing about quantization.
-                    continue;
-                }
-
-                var c = (int)(i / inner % channels);
-                _errorSums[c] += error;
-                _errorEnergy[c] += error * error;
-                _signalEnergy[c] += (double)f[i] * f[i];
+                sample = new ChannelSums(channels);
+                sample.AddSkippingNonFinite(reference, quantized, inner);
             }
 
-            _perChannel += f.Length / channels;
+            for (var c = 0; c < channels; c++)
+            {
+                _errorSums[c] += sample.Error[c];
+                _errorEnergy[c] += sample.ErrorEnergy[c];
+                _signalEnergy[c] += sample.SignalEnergy[c];
+            }
+
+            _perChannel += reference.Length / channels;
         }
 
         public LayerError Result(NodeProto node)
@@ -241,6 +244,77 @@ internal static class LayerErrorProbe
             var relative = _errorEnergy.Length == 0 ? 0 : _errorEnergy.Select((e, c) => e / Math.Max(_signalEnergy[c], floor)).Average();
             var means = _perChannel == 0 ? null : _errorSums.Select(s => (float)(s / _perChannel)).ToArray();
             return new LayerError(node.Name, node.OpType, relative, means);
+        }
+    }
+
+    /// <summary>One sample's per-channel sums of the error, its square and the float signal's square.</summary>
+    private sealed class ChannelSums(int channels)
+    {
+        public double[] Error { get; } = new double[channels];
+
+        public double[] ErrorEnergy { get; } = new double[channels];
+
+        public double[] SignalEnergy { get; } = new double[channels];
+
+        /// <summary>
+        /// SIMD sums, per contiguous run of one channel's values ([..., C, inner] with inner &gt; 1) or per row of
+        /// channels (inner = 1, channels last); false when a sum is not finite, so the caller can redo the sample
+        /// skipping non-finite values, as an overflow the float model tolerates says nothing about quantization.
+        /// </summary>
+        public bool TryAddVectorized(ReadOnlySpan<float> reference, ReadOnlySpan<float> quantized, int inner)
+        {
+            var error = new float[Math.Max(inner, channels)];
+            if (inner > 1)
+            {
+                for (var start = 0; start < reference.Length; start += inner)
+                {
+                    var c = start / inner % channels;
+                    var f = reference.Slice(start, inner);
+                    TensorPrimitives.Subtract(quantized.Slice(start, inner), f, error.AsSpan(0, inner));
+                    Error[c] += TensorPrimitives.Sum(error.AsSpan(0, inner));
+                    ErrorEnergy[c] += TensorPrimitives.SumOfSquares(error.AsSpan(0, inner));
+                    SignalEnergy[c] += TensorPrimitives.SumOfSquares(f);
+                }
+            }
+            else
+            {
+                // Channels last: accumulate whole rows, in float per sample (a few hundred rows at most lose nothing
+                // that matters next to quantization error), then widen.
+                var (sum, energy, signal) = (new float[channels], new float[channels], new float[channels]);
+                for (var start = 0; start < reference.Length; start += channels)
+                {
+                    var f = reference.Slice(start, channels);
+                    TensorPrimitives.Subtract(quantized.Slice(start, channels), f, error);
+                    TensorPrimitives.Add(sum, error, sum);
+                    TensorPrimitives.MultiplyAdd(error, error, energy, energy);
+                    TensorPrimitives.MultiplyAdd(f, f, signal, signal);
+                }
+
+                for (var c = 0; c < channels; c++)
+                {
+                    (Error[c], ErrorEnergy[c], SignalEnergy[c]) = (sum[c], energy[c], signal[c]);
+                }
+            }
+
+            return Error.All(double.IsFinite) && ErrorEnergy.All(double.IsFinite) && SignalEnergy.All(double.IsFinite);
+        }
+
+        /// <summary>Element by element in double, leaving out positions whose error is not finite.</summary>
+        public void AddSkippingNonFinite(ReadOnlySpan<float> reference, ReadOnlySpan<float> quantized, long inner)
+        {
+            for (var i = 0; i < reference.Length; i++)
+            {
+                var error = (double)quantized[i] - reference[i];
+                if (!double.IsFinite(error))
+                {
+                    continue;
+                }
+
+                var c = (int)(i / inner % channels);
+                Error[c] += error;
+                ErrorEnergy[c] += error * error;
+                SignalEnergy[c] += (double)reference[i] * reference[i];
+            }
         }
     }
 }

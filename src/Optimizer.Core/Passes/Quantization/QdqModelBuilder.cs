@@ -61,7 +61,14 @@ internal static class QdqModelBuilder
 
         foreach (var tensor in plan.Activations)
         {
-            inserter.AddActivation(tensor, plan.SharedWith.GetValueOrDefault(tensor, tensor), parameters[tensor]);
+            inserter.AddActivation(tensor, parameters[tensor]);
+        }
+
+        foreach (var (alias, (source, _)) in plan.ScaledAliases)
+        {
+            inserter.AddScaledAlias(alias, source, parameters[alias]);
+            // The dropped node's constant factor goes too, unless another node still reads it (cleanup checks).
+            replaced.AddRange(Nodes.Producer(model.Graph, alias)!.Input.Where(i => plan.Initializer(i) is not null));
         }
 
         inserter.Apply(plan.Fallback);
@@ -70,7 +77,10 @@ internal static class QdqModelBuilder
         return new QdqBuild(model, plan, parameters);
     }
 
-    /// <summary>Scale and zero point of every quantized tensor; passthrough outputs take those of the tensor they share with.</summary>
+    /// <summary>
+    /// Scale and zero point of every quantized tensor; passthrough outputs take those of the tensor they share with, and
+    /// scaled aliases those of their source with the scale multiplied by the factor.
+    /// </summary>
     private static Dictionary<string, QuantParams> ResolveParameters(QuantizationPlan plan, IReadOnlyDictionary<string, TensorRange> ranges, ActivationType type)
     {
         TensorRange RangeOf(string tensor) => plan.Constants.Contains(tensor)
@@ -81,6 +91,11 @@ internal static class QdqModelBuilder
         foreach (var tensor in plan.Activations.Concat(plan.Constants))
         {
             parameters[tensor] = QuantizationParameters.ForActivation(RangeOf(plan.SharedWith.GetValueOrDefault(tensor, tensor)), type);
+        }
+
+        foreach (var (alias, (source, factor)) in plan.ScaledAliases)
+        {
+            parameters[alias] = parameters[source] with { Scale = parameters[source].Scale * factor };
         }
 
         return parameters;

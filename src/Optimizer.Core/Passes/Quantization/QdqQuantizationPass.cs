@@ -29,6 +29,8 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
     /// <exception cref="OptimizerException">ModelUnsupported when the opset cannot be raised to 13; calibration or runtime errors.</exception>
     public ModelProto Apply(ModelProto model, PassContext context)
     {
+        var timings = new PhaseTimer();
+        var preparation = System.Diagnostics.Stopwatch.StartNew();
         // Exporters often keep weights in Constant nodes; as initializers they are found and quantized like any other.
         var hoisted = ConstantHoisting.HoistAll(model);
         // Folded first, so a Conv's weight scales absorb the BN scale and ORT sees Conv→Relu, which it fuses.
@@ -46,19 +48,26 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
 
         var inSubgraphs = WarnAboutSubgraphs(model, context);
         NameQuantizableNodes(model);
+        timings.Add("preparation (hoisting, BN folding, opset upgrade)", preparation.Elapsed.TotalSeconds);
         switch (Options.Mode)
         {
             case QuantizationMode.Dynamic:
-                context.Note(DynamicQuantizer.Apply(model, Options) + HoistNote(hoisted));
+                context.Note(DynamicQuantizer.Apply(model, Options, context.Diagnostics) + HoistNote(hoisted));
                 return model;
             case QuantizationMode.WeightOnlyInt4:
-                context.Note(Int4WeightQuantizer.Apply(model, Options) + HoistNote(hoisted));
+                context.Note(Int4WeightQuantizer.Apply(model, Options, context.Diagnostics) + HoistNote(hoisted));
                 return model;
         }
 
-        var timings = new PhaseTimer();
-        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail);
-        var full = timings.Time("calibration and QDQ build", () => QdqModelBuilder.Build(model, Options, ranges));
+        // Static INT8 only, before calibration measures the new tensors: ORT has no integer HardSigmoid/HardSwish.
+        var hardActivations = HardActivationDecomposition.Apply(model, Options);
+        if (hardActivations > 0)
+        {
+            context.Note($"rewrote {hardActivations} HardSigmoid/HardSwish node(s) as Add, Clip and scaling so they run in int8");
+        }
+
+        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail, timings);
+        var full = timings.Time("QDQ build (calibration included)", () => QdqModelBuilder.Build(model, Options, ranges));
         if (full.Plan.Nodes.Count == 0)
         {
             context.Note($"quantized nothing; {full.Plan.LeftInFloat.Count + inSubgraphs} quantizable nodes left in float");
@@ -66,7 +75,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         }
 
         var needsErrors = Options.BiasCorrection || Options.Budget is not null;
-        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration)) : [];
+        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings)) : [];
         var shifts = Options.BiasCorrection ? BiasCorrection.Shifts(model, errors) : null;
         var result = shifts is { Count: > 0 } ? timings.Time("bias-corrected build", () => QdqModelBuilder.Build(model, Options, ranges, biasShifts: shifts)) : full;
         if (shifts is { Count: > 0 })
@@ -77,8 +86,8 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         if (Options.Budget is { } budget)
         {
             var fallback = timings.Time("accuracy fallback", () => AccuracyFallback.Run(result, errors,
-                nodes => QdqModelBuilder.Build(model, Options, ranges, nodes, shifts), new CalibrationFidelity(model, context.Calibration), budget, Options.MaxFallbackFraction));
-            context.Note(FallbackNote(fallback, budget, context.Calibration.Samples.Count, Options.MaxFallbackFraction));
+                nodes => QdqModelBuilder.Build(model, Options, ranges, nodes, shifts), new CalibrationFidelity(model, context.FidelitySamples), budget, Options.MaxFallbackFraction));
+            context.Note(FallbackNote(fallback, budget, context.FidelitySamplesDescription, Options.MaxFallbackFraction));
             result = fallback.Build;
         }
 
@@ -113,7 +122,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         }
     }
 
-    private static string FallbackNote(FallbackResult fallback, QuantizationBudget budget, int samples, double maxFraction)
+    private static string FallbackNote(FallbackResult fallback, QuantizationBudget budget, string samples, double maxFraction)
     {
         var limits = string.Join(", ", new[]
         {
@@ -128,7 +137,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
 
         if (fallback.Returned.Count == 0 && fallback.MeetsBudget)
         {
-            return $"accuracy budget ({limits}) met with every node quantized: {fallback.Fidelity} on {samples} calibration sample(s)";
+            return $"accuracy budget ({limits}) met with every node quantized: {fallback.Fidelity} on {samples}";
         }
 
         var kept = string.Join(", ", fallback.Returned.Select(e => string.Create(CultureInfo.InvariantCulture,
@@ -136,7 +145,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         var outcome = fallback.MeetsBudget
             ? $"kept {fallback.Returned.Count} node(s) in float to meet it ({fallback.Fidelity})"
             : string.Create(CultureInfo.InvariantCulture, $"the budget is not met even with up to {maxFraction:0%} of the quantized nodes in float; kept the best candidate ({fallback.Fidelity}) with {fallback.Returned.Count} node(s) in float");
-        return $"accuracy fallback: the fully quantized model misses the budget ({limits}) on {samples} calibration sample(s) ({fallback.FullyQuantized}); "
+        return $"accuracy fallback: the fully quantized model misses the budget ({limits}) on {samples} ({fallback.FullyQuantized}); "
             + $"{outcome} after {fallback.Evaluations} evaluation(s){(kept.Length > 0 ? ": " + kept : "")}";
     }
 

@@ -28,4 +28,17 @@ internal static class QuantizableOps
     /// at the type's minimum, Clip within the quantized range). The output QDQ goes after them, never between.
     /// </summary>
     public static readonly HashSet<string> FusedActivations = new(StringComparer.Ordinal) { "Relu", "Clip" };
+
+    /// <summary>
+    /// Ops whose int8 weights are stored without a zero-point tensor (DequantizeLinear's zero point is optional and 0
+    /// when absent, which symmetric weights have). ORT 1.31's Conv fusion accepts that; its Gemm fusion does not and
+    /// leaves a float Gemm, so the others keep the explicit zero points.
+    /// </summary>
+    public static readonly HashSet<string> WeightZeroPointOptional = new(StringComparer.Ordinal) { "Conv" };
+
+    /// <summary>
+    /// Ops that scale a tensor by a scalar constant (Mul: either input, Div: the divisor). With a positive factor their
+    /// output is the input's quantized tensor dequantized with a proportionally larger scale, so they need no node.
+    /// </summary>
+    public static readonly HashSet<string> ScalarScaling = new(StringComparer.Ordinal) { "Mul", "Div" };
 }

@@ -19,16 +19,17 @@ public enum QuantizationMode
     /// <summary>Int8 weights and int8/uint8 activations with ranges calibrated offline, in QDQ form.</summary>
     Static,
 
-    /// <summary>Int8 MatMul weights offline; activations quantized at run time (ORT's DynamicQuantizeMatMul). No calibration ranges.</summary>
+    /// <summary>Int8 MatMul/Gemm (and LSTM) weights offline; activations quantized at run time (ORT's DynamicQuantizeMatMul). No calibration ranges.</summary>
     Dynamic,
 
-    /// <summary>4-bit block-wise MatMul weights in ORT's <c>com.microsoft.MatMulNBits</c> form; activations stay float.</summary>
+    /// <summary>4-bit block-wise MatMul/Gemm weights in ORT's <c>com.microsoft.MatMulNBits</c> form; activations stay float.</summary>
     WeightOnlyInt4,
 }
 
 /// <summary>
-/// The accuracy a quantized model must keep against the float model on the calibration samples; when it does not,
-/// the pass returns the most harmful nodes to float (see <see cref="QuantizationOptions.Budget"/>).
+/// The accuracy a quantized model must keep against the float model on the validation samples (the calibration
+/// samples when there is no validation set); when it does not, the pass returns the most harmful nodes to float (see
+/// <see cref="QuantizationOptions.Budget"/>).
 /// </summary>
 public sealed record QuantizationBudget
 {
@@ -94,9 +95,12 @@ public sealed record QuantizationOptions
     /// <summary>Weight-only int4: symmetric blocks (implicit zero point 8) instead of a stored zero point per block.</summary>
     public bool Int4Symmetric { get; init; }
 
-    /// <summary>Static mode: the accuracy the result must keep on the calibration set, or null for no fallback.</summary>
+    /// <summary>Static mode: the accuracy the result must keep on the validation (else calibration) set, or null for no fallback.</summary>
     public QuantizationBudget? Budget { get; init; }
 
-    /// <summary>Static mode: the largest share of quantized nodes the accuracy fallback may return to float.</summary>
+    /// <summary>
+    /// Static mode: the largest share (0 to 1) of quantized nodes the accuracy fallback may return to float; 0 measures
+    /// the budget and reports it without returning any node.
+    /// </summary>
     public double MaxFallbackFraction { get; init; } = 0.25;
 }

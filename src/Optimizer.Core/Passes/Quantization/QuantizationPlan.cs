@@ -22,6 +22,7 @@ internal sealed class QuantizationPlan
     private readonly HashSet<string> _graphOutputs;
     private readonly ILookup<string, NodeProto> _consumers;
     private readonly IReadOnlySet<string> _fallback;
+    private readonly HashSet<string> _readInSubgraphs;
 
     private QuantizationPlan(ModelProto model, QuantizationOptions options, IReadOnlySet<string> fallback)
     {
@@ -34,6 +35,7 @@ internal sealed class QuantizationPlan
         _initializers = graph.Initializer.GroupBy(i => i.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         _graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         _consumers = graph.Node.SelectMany(n => n.Input.Distinct().Select(i => (Tensor: i, Node: n))).ToLookup(p => p.Tensor, p => p.Node, StringComparer.Ordinal);
+        _readInSubgraphs = ModelWalker.AllGraphs(model).Skip(1).SelectMany(g => g.Node).SelectMany(n => n.Input).ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Quantized nodes, in graph order.</summary>
@@ -50,6 +52,13 @@ internal sealed class QuantizationPlan
 
     /// <summary>Passthrough outputs that reuse the parameters of another tensor (value: the tensor whose parameters they share).</summary>
     public Dictionary<string, string> SharedWith { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Outputs of a Mul or Div by a positive scalar constant (value: the scaled tensor and the factor). Their node is
+    /// dropped: the scaled tensor's quantized values, dequantized with its scale times the factor, are exactly the
+    /// product, which saves ORT a QLinearMul (HardSigmoid's slope, HardSwish's division by 6).
+    /// </summary>
+    public Dictionary<string, (string Source, float Factor)> ScaledAliases { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Weights that become int8.</summary>
     public List<WeightSlot> Weights { get; } = [];
@@ -79,9 +88,16 @@ internal sealed class QuantizationPlan
     {
         var activations = new HashSet<string>(StringComparer.Ordinal);
         var constants = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var node in _graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain) && QuantizableOps.Compute.Contains(n.OpType)))
+        foreach (var node in _graph.Node.Where(n => Opsets.IsDefaultDomain(n.Domain)
+            && (QuantizableOps.Compute.Contains(n.OpType) || QuantizableOps.ScalarScaling.Contains(n.OpType))))
         {
-            if (node.Output.Count != 1 || !IsFloat(node.Output[0]))
+            if (ScaledAlias(node, activations) is { } alias)
+            {
+                ScaledAliases[node.Output[0]] = alias;
+                continue;
+            }
+
+            if (!QuantizableOps.Compute.Contains(node.OpType) || node.Output.Count != 1 || !IsFloat(node.Output[0]))
             {
                 // Integer shape arithmetic (Add/Mul/Concat of int64) is not a candidate at all, so it is not reported.
                 continue;
@@ -107,7 +123,7 @@ internal sealed class QuantizationPlan
             }
 
             Nodes.Add(node);
-            foreach (var input in slots.DataInputs)
+            foreach (var input in slots.DataInputs.Where(i => !ScaledAliases.ContainsKey(i)))
             {
                 if (_initializers.ContainsKey(input) ? constants.Add(input) : activations.Add(input))
                 {
@@ -126,6 +142,37 @@ internal sealed class QuantizationPlan
             }
         }
     }
+
+    /// <summary>
+    /// The scaled tensor and factor when <paramref name="node"/> multiplies a tensor that is already <paramref name="quantized"/>
+    /// (by its producer or an earlier reader; a float region stays float) by a positive rank-0 constant, or divides it by
+    /// one, and its output may vanish: read by no fallback node (those read float tensors as produced), no subgraph and
+    /// no graph output. The factor is kept within [1e-6, 1e6] so the scaled scale stays a normal float.
+    /// </summary>
+    private (string Source, float Factor)? ScaledAlias(NodeProto node, IReadOnlySet<string> quantized)
+    {
+        if (!QuantizableOps.ScalarScaling.Contains(node.OpType) || node.Input.Count != 2 || node.Output.Count != 1
+            || !IsFloat(node.Output[0]) || _graphOutputs.Contains(node.Output[0]) || _readInSubgraphs.Contains(node.Output[0])
+            || IsExcluded(node) || _fallback.Contains(node.Name) || _consumers[node.Output[0]].Any(c => _fallback.Contains(c.Name)))
+        {
+            return null;
+        }
+
+        var constantIndex = node.OpType == "Div" ? 1 : Array.FindIndex([node.Input[0], node.Input[1]], i => ScalarConstant(i) is not null);
+        if (constantIndex < 0 || ScalarConstant(node.Input[constantIndex]) is not { } constant || !quantized.Contains(node.Input[1 - constantIndex]))
+        {
+            return null;
+        }
+
+        var factor = node.OpType == "Div" ? 1f / constant : constant;
+        return factor is >= 1e-6f and <= 1e6f ? (node.Input[1 - constantIndex], factor) : null;
+    }
+
+    /// <summary>The value of a rank-0 float initializer, or null.</summary>
+    private float? ScalarConstant(string name) =>
+        _initializers.TryGetValue(name, out var tensor) && (DataType)tensor.DataType == DataType.Float && tensor.Dims.Count == 0
+            ? TensorValues.ReadFloats(tensor) is [var value] ? value : null
+            : null;
 
     /// <summary>Where a node's output QDQ goes: after a Relu/Clip that ORT folds into the kernel, and never on a graph output.</summary>
     private string? OutputToQuantize(NodeProto node)
