@@ -57,7 +57,7 @@ public static class ActivationCollector
         else
         {
             using var session = fromRuns.Count == 0 ? null
-                : timer.Time("calibration session", () => ModelSession.Create(WithOutputs(model, fromRuns), "float model for calibration"));
+                : timer.Time("calibration session", () => ModelSession.CreateForAnalysis(WithOutputs(model, fromRuns), "float model for calibration"));
             timer.Time("calibration runs", () =>
             {
                 for (var index = 0; index < samples.Count; index++)

@@ -59,7 +59,7 @@ internal sealed class ExtremeValuesSession : IDisposable
     private (ModelSession Session, List<string> Outputs) Build()
     {
         var (model, outputs) = WithExtremes();
-        return (_timer.Time("calibration session", () => ModelSession.Create(model, "float model for calibration")), outputs);
+        return (_timer.Time("calibration session", () => ModelSession.CreateForAnalysis(model, "float model for calibration")), outputs);
     }
 
     /// <summary>The model with min then max outputs for every tensor, guarded ones reading their finite copy.</summary>

@@ -51,16 +51,31 @@ public sealed class ModelSession : IDisposable
         Create(model, description, optimizedModelPath: null, threads, Math.Min(FileAbove, ModelFile.ExternalDataAbove), release: true);
 
     /// <summary>
-    /// Creates a session, handing ORT a file with external data when the model holds <paramref name="fileAbove"/> weight
-    /// bytes or more; with <paramref name="release"/> that file takes the model's weights (see <see cref="CreateReleasing"/>).
+    /// Creates a session for analysis (calibration, error probes): a few runs over calibration samples, never timed.
+    /// ORT's prepacking (a copy of every weight in its kernel's layout, made while the session is created) is turned off:
+    /// over a handful of runs it costs more time than it saves, and it holds a second copy of the weights.
     /// </summary>
-    internal static ModelSession Create(ModelProto model, string description, string? optimizedModelPath, int threads, long fileAbove, bool release = false)
+    public static ModelSession CreateForAnalysis(ModelProto model, string description) =>
+        Create(model, description, optimizedModelPath: null, threads: 0, Math.Min(FileAbove, ModelFile.ExternalDataAbove), prepack: false);
+
+    /// <summary>
+    /// Creates a session, handing ORT a file with external data when the model holds <paramref name="fileAbove"/> weight
+    /// bytes or more; with <paramref name="release"/> that file takes the model's weights (see <see cref="CreateReleasing"/>);
+    /// without <paramref name="prepack"/>, see <see cref="CreateForAnalysis"/>.
+    /// </summary>
+    internal static ModelSession Create(ModelProto model, string description, string? optimizedModelPath, int threads, long fileAbove,
+        bool release = false, bool prepack = true)
     {
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
+        if (!prepack)
+        {
+            options.AddSessionConfigEntry("session.disable_prepacking", "1");
+        }
+
         if (threads > 0)
         {
             options.IntraOpNumThreads = threads;

@@ -36,6 +36,32 @@ public sealed class WeightQuantizerTests
     }
 
     [TestMethod]
+    [DataRow(new long[] { 300, 1000 }, 1, DisplayName = "MatMul [K, N] spanning several chunks")]
+    [DataRow(new long[] { 19, 7, 3, 3 }, 0, DisplayName = "Conv [Cout, Cin, kh, kw]")]
+    [DataRow(new long[] { 70001 }, -1, DisplayName = "per tensor")]
+    public void Quantize_TensorRawDataInPlaceOrTypedField_GivesTheValuesOfTheFloatArray(long[] dims, int axis)
+    {
+        var weights = RandomValues.Gaussian(new Random(9), (int)TensorValues.ElementCount(dims), 0.05f);
+        var bias = axis < 0 ? null : RandomValues.Gaussian(new Random(10), (int)dims[axis], 0.1f);
+        var raw = TensorValues.FromFloats("w", dims, weights);
+        var typed = new TensorProto { Name = "w", DataType = (int)DataType.Float };
+        typed.Dims.AddRange(dims);
+        typed.FloatData.AddRange(weights);
+
+        var expected = WeightQuantizer.Quantize(weights, dims, axis, bias, inputScale: 0.02f);
+
+        foreach (var tensor in new[] { raw, typed })
+        {
+            var actual = WeightQuantizer.Quantize(tensor, axis, bias, inputScale: 0.02f, QuantizationParameters.WeightMax);
+            CollectionAssert.AreEqual(expected.Values, actual.Values);
+            CollectionAssert.AreEqual(expected.Scales, actual.Scales);
+            CollectionAssert.AreEqual(expected.Bias, actual.Bias);
+        }
+
+        CollectionAssert.AreEqual(weights, TensorValues.ReadFloats(raw), "the tensor read in place is left as it was");
+    }
+
+    [TestMethod]
     public void Quantize_ZeroChannelAndLargeBias_StayFiniteAndKeepTheBiasInRange()
     {
         var weights = RandomValues.Gaussian(new Random(8), 4 * 3, 0.1f);

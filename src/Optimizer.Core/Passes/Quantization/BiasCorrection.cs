@@ -14,6 +14,13 @@ namespace Optimizer.Core.Passes.Quantization;
 /// </summary>
 internal static class BiasCorrection
 {
+    /// <summary>
+    /// Names of the nodes of <paramref name="floatModel"/> whose bias can absorb a shift: the only layers whose errors
+    /// bias correction reads, so the probe need not measure the others when nothing else (the fallback) reads them.
+    /// </summary>
+    public static IReadOnlySet<string> Correctable(ModelProto floatModel) =>
+        floatModel.Graph.Node.Where(n => n.Name.Length > 0 && BiasOf(floatModel.Graph, n) is not null).Select(n => n.Name).ToHashSet(StringComparer.Ordinal);
+
     /// <summary>The per-channel shifts worth applying: those of weighted layers whose bias can absorb them.</summary>
     public static Dictionary<string, float[]> Shifts(ModelProto floatModel, IReadOnlyList<LayerError> errors)
     {

@@ -42,8 +42,8 @@ internal static class QdqModelBuilder
         {
             var weight = plan.Initializer(slot.Node.Input[slot.Input])!;
             var bias = slot.BiasInput >= 0 ? plan.Initializer(slot.Node.Input[slot.BiasInput]) : null;
-            var quantized = WeightQuantizer.Quantize(TensorValues.ReadFloats(weight), weight.Dims, slot.Axis,
-                bias is null ? null : TensorValues.ReadFloats(bias), parameters[slot.ActivationInput].Scale, weightMax);
+            var quantized = WeightQuantizer.Quantize(weight, slot.Axis, bias is null ? null : TensorValues.ReadFloats(bias),
+                parameters[slot.ActivationInput].Scale, weightMax);
             replaced.Add(weight.Name);
             if (bias is not null)
             {

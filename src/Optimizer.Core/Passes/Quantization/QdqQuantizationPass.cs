@@ -75,7 +75,9 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         }
 
         var needsErrors = Options.BiasCorrection || Options.Budget is not null;
-        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings)) : [];
+        // The fallback ranks every quantized node; bias correction alone reads only the layers whose bias absorbs a shift.
+        var probed = Options.Budget is null ? BiasCorrection.Correctable(model) : null;
+        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings, probed)) : [];
         var shifts = Options.BiasCorrection ? BiasCorrection.Shifts(model, errors) : null;
         var result = shifts is { Count: > 0 } ? timings.Time("bias-corrected build", () => QdqModelBuilder.Build(model, Options, ranges, biasShifts: shifts)) : full;
         if (shifts is { Count: > 0 })

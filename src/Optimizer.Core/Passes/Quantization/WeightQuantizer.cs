@@ -1,5 +1,9 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Passes.Quantization;
 
@@ -29,9 +33,29 @@ internal static class WeightQuantizer
     /// of the axis) against <paramref name="inputScale"/>.
     /// </summary>
     public static QuantizedWeight Quantize(float[] weights, IReadOnlyList<long> dims, int axis, float[]? bias, float inputScale,
-        int weightMax = QuantizationParameters.WeightMax)
+        int weightMax = QuantizationParameters.WeightMax) =>
+        Quantize(new FloatArray(weights), dims, axis, bias, inputScale, weightMax);
+
+    /// <summary>
+    /// Quantizes the weight tensor <paramref name="weight"/> as <see cref="Quantize(float[], IReadOnlyList{long}, int, float[], float, int)"/>
+    /// does; float32 raw data (the usual encoding of large weights) is read where it lies rather than copied into a float array.
+    /// </summary>
+    public static QuantizedWeight Quantize(TensorProto weight, int axis, float[]? bias, float inputScale, int weightMax)
     {
-        var layout = ChannelBlocks.Of(weights.Length, dims, axis);
+        if ((DataType)weight.DataType != DataType.Float || !weight.HasRawData)
+        {
+            return Quantize(TensorValues.ReadFloats(weight), weight.Dims, axis, bias, inputScale, weightMax);
+        }
+
+        // The view checks that the bytes match the dims; the values are then read through the tensor's own bytes.
+        _ = TensorValues.Float32View(weight);
+        return Quantize(new RawFloats(weight.RawData.Memory), weight.Dims, axis, bias, inputScale, weightMax);
+    }
+
+    private static QuantizedWeight Quantize<TWeights>(TWeights weights, IReadOnlyList<long> dims, int axis, float[]? bias, float inputScale, int weightMax)
+        where TWeights : struct, IWeights
+    {
+        var layout = ChannelBlocks.Of(weights.Span.Length, dims, axis);
         var scales = ChannelScales(weights, layout, weightMax);
         if (bias is not null)
         {
@@ -63,7 +87,8 @@ internal static class WeightQuantizer
         return new QuantizedWeight(values, scales, biasValues, biasScales);
     }
 
-    private static float[] ChannelScales(float[] weights, ChannelBlocks layout, int weightMax)
+    private static float[] ChannelScales<TWeights>(TWeights weights, ChannelBlocks layout, int weightMax)
+        where TWeights : struct, IWeights
     {
         var absMax = new float[layout.Channels];
         if (layout.Inner == 1 && layout.Channels > 1)
@@ -77,7 +102,7 @@ internal static class WeightQuantizer
             {
                 var end = Math.Min(layout.Outer, (chunk + 1L) * rowsPerChunk);
                 var first = (long)chunk * rowsPerChunk;
-                Int8Rounding.FoldColumnMaxima(weights.AsSpan(checked((int)(first * layout.Channels)), checked((int)((end - first) * layout.Channels))), local);
+                Int8Rounding.FoldColumnMaxima(weights.Span.Slice(checked((int)(first * layout.Channels)), checked((int)((end - first) * layout.Channels))), local);
 
                 return local;
             }, local =>
@@ -97,7 +122,7 @@ internal static class WeightQuantizer
                 var max = 0f;
                 for (long o = 0; o < layout.Outer; o++)
                 {
-                    var block = weights.AsSpan(checked((int)(((o * layout.Channels) + c) * layout.Inner)), checked((int)layout.Inner));
+                    var block = weights.Span.Slice(checked((int)(((o * layout.Channels) + c) * layout.Inner)), checked((int)layout.Inner));
                     max = MathF.Max(max, Int8Rounding.MaxAbs(block));
                 }
 
@@ -114,22 +139,25 @@ internal static class WeightQuantizer
     /// round(w / scale) clamped to ±<paramref name="weightMax"/>, as QuantizeLinear computes it (division, round half to
     /// even), over chunks of the tensor in parallel.
     /// </summary>
-    private static sbyte[] QuantizeValues(float[] weights, ChannelBlocks layout, float[] scales, int weightMax)
+    private static sbyte[] QuantizeValues<TWeights>(TWeights weights, ChannelBlocks layout, float[] scales, int weightMax)
+        where TWeights : struct, IWeights
     {
-        var values = new sbyte[weights.Length];
+        var length = weights.Span.Length;
+        var values = new sbyte[length];
         var channelsLast = layout.Inner == 1 && layout.Channels > 1;
         // A chunk of whole rows when channels are last (each row divides by the scale vector), else any run of elements.
         var chunkLength = channelsLast ? Math.Max(1, ChunkElements / layout.Channels) * layout.Channels : ChunkElements;
-        var chunks = (int)((weights.LongLength + chunkLength - 1) / chunkLength);
+        var chunks = (int)(((long)length + chunkLength - 1) / chunkLength);
         Parallel.For(0, chunks, chunk =>
         {
             var start = (int)((long)chunk * chunkLength);
-            var end = (int)Math.Min(weights.LongLength, (long)start + chunkLength);
+            var end = (int)Math.Min(length, (long)start + chunkLength);
+            var source = weights.Span;
             if (channelsLast)
             {
                 for (var row = start; row < end; row += layout.Channels)
                 {
-                    Int8Rounding.Quantize(weights.AsSpan(row, layout.Channels), scales, values.AsSpan(row, layout.Channels), weightMax);
+                    Int8Rounding.Quantize(source.Slice(row, layout.Channels), scales, values.AsSpan(row, layout.Channels), weightMax);
                 }
 
                 return;
@@ -139,12 +167,32 @@ internal static class WeightQuantizer
             {
                 // The run of elements up to the end of the current channel block, all divided by that channel's scale.
                 var block = i / layout.Inner;
-                var length = (int)Math.Min(end - i, ((block + 1) * layout.Inner) - i);
-                Int8Rounding.Quantize(weights.AsSpan(i, length), scales.AsSpan((int)(block % layout.Channels), 1), values.AsSpan(i, length), weightMax);
-                i += length;
+                var run = (int)Math.Min(end - i, ((block + 1) * layout.Inner) - i);
+                Int8Rounding.Quantize(source.Slice(i, run), scales.AsSpan((int)(block % layout.Channels), 1), values.AsSpan(i, run), weightMax);
+                i += run;
             }
         });
         return values;
+    }
+
+    /// <summary>
+    /// Where the weights are read from: a span cannot be captured by the parallel loops, so each loop body asks for it.
+    /// A struct constraint keeps the calls direct (no boxing, no interface dispatch) in the loops.
+    /// </summary>
+    private interface IWeights
+    {
+        ReadOnlySpan<float> Span { get; }
+    }
+
+    private readonly record struct FloatArray(float[] Values) : IWeights
+    {
+        public ReadOnlySpan<float> Span => Values;
+    }
+
+    /// <summary>Float32 values in little-endian raw bytes (a tensor's raw data), read in place.</summary>
+    private readonly record struct RawFloats(ReadOnlyMemory<byte> Bytes) : IWeights
+    {
+        public ReadOnlySpan<float> Span => MemoryMarshal.Cast<byte, float>(Bytes.Span);
     }
 
     /// <summary>
