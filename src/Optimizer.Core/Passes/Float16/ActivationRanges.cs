@@ -69,7 +69,7 @@ internal sealed class ActivationRanges
             return result;
         }
 
-        using var session = ModelSession.Create(_probeModel, "float16 range-probe model");
+        using var session = ModelSession.CreateForAnalysis(_probeModel, "float16 range-probe model");
         var names = probes.Select(p => p.Probe).ToList();
         foreach (var sample in calibration.Samples)
         {
