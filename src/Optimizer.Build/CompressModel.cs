@@ -80,6 +80,12 @@ public class CompressModel : ToolTask
     /// </summary>
     public string? CacheDirectory { get; set; }
 
+    /// <summary>
+    /// Bytes the cache folder may take (<c>CompressModelsCacheMaxSize</c>, parsed by <see cref="CompressModelBatch"/>);
+    /// after storing a result, the least recently used others are evicted to stay under it. 0 (the default): no limit.
+    /// </summary>
+    public long CacheMaxSize { get; set; }
+
     /// <summary>The YAML and calibration files the targets know the result depends on before running, hashed into the cache key.</summary>
     public ITaskItem[] Dependencies { get; set; } = [];
 
@@ -159,8 +165,31 @@ public class CompressModel : ToolTask
                 return false;
             }
 
-            Guarded(cache, "could not store the result", () => cache.Store(key, modelDirectory, ManifestEntries!, DependenciesList!));
+            string? stored = null;
+            Guarded(cache, "could not store the result", () => stored = cache.Store(key, modelDirectory, ManifestEntries!, DependenciesList!));
+            if (stored is not null && CacheMaxSize > 0)
+            {
+                Guarded(cache, "could not evict old results", () => LogEvictions(cache, CacheEviction.Run(cache, key, stored, CacheMaxSize)));
+            }
+
             return true;
+        }
+    }
+
+    private void LogEvictions(CompressionCache cache, EvictionResult result)
+    {
+        var limit = ByteSize.Format(CacheMaxSize);
+        foreach (var entry in result.Evicted)
+        {
+            Log.LogMessage(MessageImportance.Normal,
+                $"Optimizer cache '{cache.Directory}': evicted {entry.Key.Substring(0, 12)}/{Path.GetFileName(entry.Path)} ({ByteSize.Format(entry.Bytes)}, last used {entry.LastUsedUtc:u}) to stay under CompressModelsCacheMaxSize ({limit}).");
+        }
+
+        if (result.TotalBytes > CacheMaxSize)
+        {
+            // Not a failure: what is left is the result just stored, or results other builds are using right now.
+            Log.LogMessage(MessageImportance.Normal,
+                $"Optimizer cache '{cache.Directory}' takes {ByteSize.Format(result.TotalBytes)}, over CompressModelsCacheMaxSize ({limit}): the rest is the result just stored or in use by other builds.");
         }
     }
 

@@ -20,6 +20,9 @@ namespace Optimizer.Build;
 /// </remarks>
 public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTask
 {
+    /// <summary>Diagnostic code for a <c>CompressModelsCacheMaxSize</c> that is not a size (matches the engine's ErrorCodes and docs/diagnostics.md).</summary>
+    public const string CacheMaxSizeCode = "OPT6040";
+
     private readonly ConcurrentBag<CompressModel> _running = [];
     private volatile bool _canceled;
 
@@ -51,6 +54,12 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
     public string? CacheDirectory { get; set; }
 
     /// <summary>
+    /// Size limit of the cache folder (<c>CompressModelsCacheMaxSize</c>): <c>2GB</c>, <c>500 MB</c> or bytes, binary
+    /// units; <c>0</c> or empty: no limit. Least recently used results are evicted after each store to stay under it.
+    /// </summary>
+    public string? CacheMaxSize { get; set; }
+
+    /// <summary>
     /// Half the machine's cores, at least 1 and at most 4. Each CLI process keeps about two cores busy (its ONNX Runtime
     /// sessions run multi-threaded beside the .NET runtime's own work): on a 2-core machine two models at once took as
     /// long as one after the other (benchmarks/parallel-models), so concurrency starts at 4 cores. The upper bound
@@ -61,6 +70,14 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <inheritdoc />
     public override bool Execute()
     {
+        var cacheMaxBytes = 0L;
+        if (!string.IsNullOrWhiteSpace(CacheMaxSize) && !ByteSize.TryParse(CacheMaxSize!, out cacheMaxBytes))
+        {
+            Log.LogError(null, CacheMaxSizeCode, null, null, 0, 0, 0, 0,
+                $"CompressModelsCacheMaxSize is '{CacheMaxSize}', which is not a size. Use a byte count or a number with KB, MB, GB or TB (e.g. 500MB, 2GB); 0 means no limit.");
+            return false;
+        }
+
         var parallel = Math.Max(1, Math.Min(MaxParallel > 0 ? MaxParallel : DefaultMaxParallel, Models.Length));
         Log.LogMessage(MessageImportance.Low, $"Compressing {Models.Length} model(s), up to {parallel} at a time (CompressModelsMaxParallel).");
 
@@ -74,7 +91,7 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
             // NoBuffering hands out one model at a time, so a long model never holds back the queue behind it.
             Parallel.ForEach(Partitioner.Create(Models, EnumerablePartitionerOptions.NoBuffering), options, model =>
             {
-                if (_canceled || !Compress(model, describeModel: parallel > 1))
+                if (_canceled || !Compress(model, describeModel: parallel > 1, cacheMaxBytes))
                 {
                     Interlocked.Increment(ref failed);
                 }
@@ -101,7 +118,7 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
     /// <summary>The task that compresses <paramref name="model"/>; tests replace it with one that does not launch a process.</summary>
     protected virtual CompressModel CreateRun(ITaskItem model) => new();
 
-    private bool Compress(ITaskItem model, bool describeModel)
+    private bool Compress(ITaskItem model, bool describeModel, long cacheMaxBytes)
     {
         var run = CreateRun(model);
         run.BuildEngine = BuildEngine;
@@ -120,6 +137,7 @@ public class CompressModelBatch : Microsoft.Build.Utilities.Task, ICancelableTas
         run.Verbose = Verbose;
         run.BudgetsAsWarnings = BudgetsAsWarnings;
         run.CacheDirectory = CacheDirectory;
+        run.CacheMaxSize = cacheMaxBytes;
         run.Dependencies = DependenciesOf(model);
         // Concurrent runs interleave their detail lines; naming the model keeps each line attributable.
         run.DetailPrefix = describeModel ? Path.GetFileName(model.ItemSpec) + ": " : null;

@@ -96,6 +96,9 @@ public static class ErrorCodes
     /// <summary>Warning: dynamic or weight-only int4 quantization left a Gemm in float (transA = 1, or a C that is not a constant per-column bias).</summary>
     public const string QuantizationGemmLeftFloat = "OPT5020";
 
+    /// <summary>The MSBuild property <c>CompressModelsCacheMaxSize</c> is not a size (raised by the task).</summary>
+    public const string CacheMaxSizeInvalid = "OPT6040";
+
     /// <summary>An unexpected failure inside the tool; a bug to report.</summary>
     public const string Internal = "OPT9001";
 
