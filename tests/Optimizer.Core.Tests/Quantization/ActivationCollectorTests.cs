@@ -1,7 +1,10 @@
 using Optimizer.Core.Calibration;
 using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Passes.Quantization;
 using Optimizer.TestModels;
 using static Optimizer.TestModels.ModelRuns;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
 
 namespace Optimizer.Core.Tests.Quantization;
 
@@ -69,6 +72,73 @@ public sealed class ActivationCollectorTests
         Assert.AreEqual(copied[scaled], inside[scaled]);
         Assert.AreEqual(copied[log].IncludingZero(), inside[log].IncludingZero(), "the infinite values do not set the range");
         Assert.AreEqual(MathF.Log(8f), inside[log].Max, 1e-6f);
+    }
+
+    [TestMethod]
+    public void Collect_NonNegativeTensors_MaxOnlyGivesTheQuantizationParametersOfBothReductions()
+    {
+        var (model, tensors) = MixedSignModel();
+        var calibration = RandomSamples("x", [2, 3, 8, 8], count: 3, seed: 7);
+        var nonNegative = NonNegativeTensors.Of(model);
+
+        var inside = ActivationCollector.Collect(model, tensors.Values, calibration, new MinMaxEstimator());
+        var copied = ActivationCollector.Collect(model, tensors.Values, calibration, new EveryValue(new MinMaxEstimator()));
+
+        CollectionAssert.AreEquivalent(new[] { tensors["relu"], tensors["relu6"], tensors["sigmoid"] }, tensors.Values.Where(nonNegative.Contains).ToList());
+        foreach (var (role, tensor) in tensors)
+        {
+            Assert.AreEqual(copied[tensor].Max, inside[tensor].Max, role);
+            // Max-only tensors report 0 as their minimum; every consumer widens the range to include 0 first.
+            Assert.AreEqual(nonNegative.Contains(tensor) ? 0f : copied[tensor].Min, inside[tensor].Min, role);
+            foreach (var type in new[] { ActivationType.UInt8, ActivationType.Int8Symmetric })
+            {
+                Assert.AreEqual(QuantizationParameters.ForActivation(copied[tensor], type), QuantizationParameters.ForActivation(inside[tensor], type), role);
+            }
+        }
+
+        Assert.IsGreaterThan(0f, copied[tensors["relu"]].Max, "the Relu output is not all zero, so its max was really measured");
+    }
+
+    [TestMethod]
+    public void Collect_NonNegativeConvOutputHoldingInfinity_IsGuardedAndKeepsItsFiniteMax()
+    {
+        // relu(conv(x) + bias) where one channel's bias is +inf: GlobalMaxPool sees the infinity, the guard removes it.
+        var b = new GraphBuilder("infinite-relu", new Random(3));
+        b.Graph.Input.Add(Nodes.TensorInfo("x", DataType.Float, "batch", 2, 4, 4));
+        b.Graph.Output.Add(Nodes.TensorInfo("y", DataType.Float, "batch", 2, 4, 4));
+        var conv = b.Node("Conv", ["x", b.Weight("w", [2, 2, 1, 1], 1f)]);
+        var relu = b.Node("Relu", [b.Node("Add", [conv, b.Constant("bias", [1, 2, 1, 1], [0f, float.PositiveInfinity])])]);
+        b.Node("Identity", [relu], output: "y");
+        var model = b.Model(13);
+        var calibration = RandomSamples("x", [1, 2, 4, 4], count: 2, seed: 1);
+
+        var inside = ActivationCollector.Collect(model, [relu], calibration, new MinMaxEstimator());
+        var copied = ActivationCollector.Collect(model, [relu], calibration, new EveryValue(new MinMaxEstimator()));
+
+        Assert.IsTrue(SpatialTensors.Of(model).Contains(relu) && NonNegativeTensors.Of(model).Contains(relu));
+        Assert.AreEqual(copied[relu].IncludingZero(), inside[relu].IncludingZero());
+        Assert.IsTrue(float.IsFinite(inside[relu].Max) && inside[relu].Max > 0f);
+    }
+
+    /// <summary>
+    /// A conv net with non-negative tensors of rank 4 (Relu, Clip(0, 6) after a Conv) and rank 2 (Sigmoid of a Gemm),
+    /// and signed ones of both ranks (a Conv output, the Gemm output).
+    /// </summary>
+    private static (ModelProto Model, Dictionary<string, string> Tensors) MixedSignModel()
+    {
+        var b = new GraphBuilder("mixed-sign", new Random(2));
+        b.Graph.Input.Add(Nodes.TensorInfo("x", DataType.Float, "batch", 3, 8, 8));
+        b.Graph.Output.Add(Nodes.TensorInfo("y", DataType.Float, "batch", 5));
+        var pads = Attributes.Ints("pads", [1, 1, 1, 1]);
+        var conv = b.Node("Conv", ["x", b.Weight("w1", [4, 3, 3, 3], 0.5f), b.Weight("b1", [4], 0.1f)], pads);
+        var relu = b.Node("Relu", [conv]);
+        var conv2 = b.Node("Conv", [relu, b.Weight("w2", [4, 4, 3, 3], 0.5f)], pads);
+        var relu6 = b.Node("Clip", [conv2, b.Scalar("zero", 0f), b.Scalar("six", 6f)]);
+        var flat = b.Node("Flatten", [b.Node("GlobalAveragePool", [relu6])]);
+        var gemm = b.Node("Gemm", [flat, b.Weight("w3", [4, 5], 1f)]);
+        var sigmoid = b.Node("Sigmoid", [gemm], output: "y");
+        var tensors = new Dictionary<string, string> { ["conv"] = conv, ["relu"] = relu, ["relu6"] = relu6, ["gemm"] = gemm, ["sigmoid"] = sigmoid };
+        return (b.Model(13), tensors);
     }
 
     private static CalibrationSample Sample(string id, float[] values) =>
