@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using Optimizer.Shared;
 
 namespace Optimizer.Build;
 

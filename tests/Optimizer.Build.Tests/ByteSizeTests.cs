@@ -1,3 +1,4 @@
+using Optimizer.Shared;
 namespace Optimizer.Build.Tests;
 
 /// <summary>Sizes in MSBuild properties: the forms compression.yaml accepts, binary units.</summary>

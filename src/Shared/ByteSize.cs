@@ -1,11 +1,12 @@
 using System.Globalization;
 
-namespace Optimizer.Build;
+namespace Optimizer.Shared;
 
 /// <summary>
-/// Sizes in MSBuild properties (<c>CompressModelsCacheMaxSize</c>): <c>500MB</c>, <c>2 GB</c>, <c>1.5G</c> or a plain
-/// byte count, with binary units (1 MB = 1024 x 1024 bytes) as compression.yaml's sizes have them. The task cannot
-/// reference the engine's parser (netstandard2.0, no engine in MSBuild), so this one accepts the same forms.
+/// Sizes as people write them: <c>500MB</c>, <c>2 GB</c>, <c>1.5G</c> or a plain byte count, with binary units
+/// (1 MB = 1024 x 1024 bytes, as file managers and <c>ls -h</c> show model files). One source file compiled into the
+/// engine (compression.yaml sizes) and the MSBuild task (<c>CompressModelsCacheMaxSize</c>), which cannot reference
+/// the engine (netstandard2.0, loaded into MSBuild), so both accept exactly the same forms.
 /// </summary>
 internal static class ByteSize
 {
