@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Optimizer.Build;
 
 /// <summary>
@@ -64,11 +61,7 @@ internal sealed class CacheManifest
     public IEnumerable<string> ToLines() => new[] { Header }.Concat(_entries.Select(e => $"{e.Kind}\t{e.Path}\t{e.Hash}"));
 
     /// <summary>A short name for this set of dependencies and hashes: equal manifests are one variant of a key.</summary>
-    public string VariantName()
-    {
-        using var sha = SHA256.Create();
-        return ContentHash.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(string.Join("\n", ToLines())))).Substring(0, 16);
-    }
+    public string VariantName() => ContentHash.OfText(string.Join("\n", ToLines())).Substring(0, 16);
 
     /// <summary>
     /// True when every entry, resolved against <paramref name="modelDirectory"/>, still has the recorded hash.

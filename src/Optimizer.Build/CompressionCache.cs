@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using System.Threading;
 
@@ -57,8 +56,7 @@ internal sealed class CompressionCache(string directory)
             text.Append("input ").Append(RelativePath.From(modelDirectory, file)).Append(' ').Append(ContentHash.OfFile(file)).Append('\n');
         }
 
-        using var sha = SHA256.Create();
-        return ContentHash.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text.ToString())));
+        return ContentHash.OfText(text.ToString());
     }
 
     /// <summary>Holds the key's lock until disposed, waiting while another build works on the same key.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 
 namespace Optimizer.Build;
 
@@ -17,6 +18,13 @@ internal static class ContentHash
         using var sha = SHA256.Create();
         using var stream = File.OpenRead(path);
         return Hex(sha.ComputeHash(stream));
+    }
+
+    /// <summary>The hash of <paramref name="text"/>'s UTF-8 bytes: keys, manifest variants and folder listings.</summary>
+    public static string OfText(string text)
+    {
+        using var sha = SHA256.Create();
+        return Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(text)));
     }
 
     /// <summary>Lowercase hex of <paramref name="hash"/>.</summary>

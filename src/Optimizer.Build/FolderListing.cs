@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace Optimizer.Build;
 
 /// <summary>
@@ -24,7 +21,6 @@ internal static class FolderListing
             .Where(entry => !entry.Name.StartsWith(".", StringComparison.Ordinal))
             .Select(entry => entry is DirectoryInfo ? entry.Name + "/" : entry.Name)
             .OrderBy(name => name, StringComparer.Ordinal);
-        using var sha = SHA256.Create();
-        return ContentHash.Hex(sha.ComputeHash(Encoding.UTF8.GetBytes(string.Join("\n", names))));
+        return ContentHash.OfText(string.Join("\n", names));
     }
 }

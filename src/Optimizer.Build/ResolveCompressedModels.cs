@@ -1,7 +1,6 @@
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
@@ -110,7 +109,7 @@ public class ResolveCompressedModels : Microsoft.Build.Utilities.Task
     {
         var targetPath = OutputLayout.OriginalTargetPath(model.GetMetadata("TargetDir"), model.GetMetadata("OutputName"), model.GetMetadata("Extension"));
         outputs.Add(Output(model.ItemSpec, targetPath, "original"));
-        manifest.Add(new ManifestModel(ModelKey(model), "original", targetPath, new FileInfo(model.ItemSpec).Length, Sha256(model.ItemSpec),
+        manifest.Add(new ManifestModel(ModelKey(model), "original", targetPath, new FileInfo(model.ItemSpec).Length, ContentHash.OfFile(model.ItemSpec)!,
             "CPUExecutionProvider", Cosine: 1, Top1Agreement: 1));
         return true;
     }
@@ -125,13 +124,6 @@ public class ResolveCompressedModels : Microsoft.Build.Utilities.Task
 
     // The model's name as app code knows it: where the original would sit in the output, with forward slashes.
     private static string ModelKey(ITaskItem model) => model.GetMetadata("ModelTargetPath").Replace('\\', '/');
-
-    private static string Sha256(string path)
-    {
-        using var stream = File.OpenRead(path);
-        using var sha = SHA256.Create();
-        return string.Concat(sha.ComputeHash(stream).Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
-    }
 
     private static void WriteIfChanged(string path, string text)
     {
