@@ -4,8 +4,9 @@ using Optimizer.Core.Config;
 using Optimizer.TestModels;
 
 // Whole-model benchmark: every ratio in a row is measured in this one run on this machine.
-// Usage: dotnet run -c Release --project benchmarks/Optimizer.Benchmarks [-- --quick] [--model NAME] [--calibration METHOD] [--pruning [--model NAME] | --fp16]
+// Usage: dotnet run -c Release --project benchmarks/Optimizer.Benchmarks [-- --quick] [--model NAME] [--calibration METHOD] [--timings] [--pruning [--model NAME] | --fp16]
 var quick = args.Contains("--quick");
+SilentSink.ShowTimings = args.Contains("--timings");
 var samples = quick ? 8 : 32;
 var rounds = quick ? 20 : 100;
 if (args.Contains("--fp16"))

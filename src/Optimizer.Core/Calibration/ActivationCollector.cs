@@ -23,10 +23,19 @@ public static class ActivationCollector
         ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress = null) =>
         Collect(model, tensors, calibration, estimator, progress, new PhaseTimer());
 
-    /// <summary>As the public overload, recording session creation, runs and range estimation in <paramref name="timer"/>.</summary>
+    /// <summary>
+    /// As the public overload, recording session creation, runs and range estimation in <paramref name="timer"/>, and
+    /// computing <paramref name="statistics"/> in the same runs; those need an estimator that reads only extremes.
+    /// </summary>
     internal static IReadOnlyDictionary<string, TensorRange> Collect(
-        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress, PhaseTimer timer)
+        ModelProto model, IReadOnlyCollection<string> tensors, CalibrationSet calibration, IRangeEstimator estimator, Action<string>? progress, PhaseTimer timer,
+        ISampleStatistics? statistics = null)
     {
+        if (statistics is not null && !estimator.NeedsOnlyExtremes)
+        {
+            throw new ArgumentException("Sample statistics ride on the extremes-only calibration session.", nameof(statistics));
+        }
+
         if (calibration.Samples.Count == 0)
         {
             throw new OptimizerException(ErrorCodes.CalibrationMismatch,
@@ -37,9 +46,9 @@ public static class ActivationCollector
         var fromInputs = tensors.Where(graphInputs.Contains).ToList();
         var fromRuns = tensors.Where(t => !graphInputs.Contains(t)).Distinct(StringComparer.Ordinal).ToList();
         var samples = calibration.Samples;
-        if (estimator.NeedsOnlyExtremes && fromRuns.Count > 0)
+        if (estimator.NeedsOnlyExtremes && (fromRuns.Count > 0 || statistics is not null))
         {
-            using var extremes = new ExtremeValuesSession(model, fromRuns, timer);
+            using var extremes = new ExtremeValuesSession(model, fromRuns, timer, statistics);
             timer.Time("calibration runs", () =>
             {
                 for (var index = 0; index < samples.Count; index++)

@@ -17,7 +17,8 @@ namespace Optimizer.Core.Calibration;
 /// to NCHW first). A tensor found to hold an infinity (an attention mask) or NaN is rebuilt with those values
 /// replaced by 0 first (IsInf/Where, which the quantized range covers anyway) and the sample runs again: guarding only
 /// such tensors keeps two extra passes over every activation out of the common all-finite run (measured: the guard
-/// made calibration runs 1.4-1.9x slower on the conv nets of the benchmark).
+/// made calibration runs 1.4-1.9x slower on the conv nets of the benchmark). Optional <see cref="ISampleStatistics"/>
+/// vectors follow the extremes in the same output.
 /// </summary>
 internal sealed class ExtremeValuesSession : IDisposable
 {
@@ -27,16 +28,21 @@ internal sealed class ExtremeValuesSession : IDisposable
     private readonly HashSet<string> _guarded = new(StringComparer.Ordinal);
     private readonly IReadOnlySet<string> _nonNegative;
     private readonly IReadOnlySet<string> _spatial;
+    private readonly ISampleStatistics? _statistics;
     private ModelSession _session;
     private string _output;
     private Slots[] _slots;
 
-    /// <summary>Creates the session for <paramref name="tensors"/> (node outputs of <paramref name="model"/>, not graph inputs).</summary>
-    public ExtremeValuesSession(ModelProto model, IReadOnlyList<string> tensors, PhaseTimer timer)
+    /// <summary>
+    /// Creates the session for <paramref name="tensors"/> (node outputs of <paramref name="model"/>, not graph inputs) and
+    /// the vectors of <paramref name="statistics"/>.
+    /// </summary>
+    public ExtremeValuesSession(ModelProto model, IReadOnlyList<string> tensors, PhaseTimer timer, ISampleStatistics? statistics = null)
     {
         _model = model;
         _tensors = tensors;
         _timer = timer;
+        _statistics = statistics;
         _nonNegative = NonNegativeTensors.Of(model);
         _spatial = SpatialTensors.Of(model);
         (_session, _output, _slots) = Build();
@@ -53,6 +59,8 @@ internal sealed class ExtremeValuesSession : IDisposable
             if (unguarded.Count == 0)
             {
                 // A guarded tensor that still reports NaN holds nothing finite in this sample; the estimator skips it.
+                // Each extreme is one value and the statistics' vectors follow them.
+                _statistics?.Observe(values.AsSpan(_slots.Sum(s => s.Min < 0 ? 1 : 2)));
                 return extremes;
             }
 
@@ -74,7 +82,8 @@ internal sealed class ExtremeValuesSession : IDisposable
 
     /// <summary>
     /// The model with one more output: every tensor's min (unless non-negative) and max, flattened and concatenated,
-    /// guarded tensors reading their finite copy; the slots say where each tensor's values are in it.
+    /// guarded tensors reading their finite copy, then the statistics' vectors; the slots say where each tensor's
+    /// values are in it.
     /// </summary>
     private (ModelProto Model, string Output, Slots[] Slots) WithExtremes()
     {
@@ -133,6 +142,7 @@ internal sealed class ExtremeValuesSession : IDisposable
             }
         }
 
+        reduced.AddRange(_statistics?.AddTo(copy, names) ?? []);
         var extremes = names.Take("calibration_extremes");
         graph.Node.Add(Nodes.Create("Concat", names.Take("calibration_extremes_Concat"), reduced, [extremes], Attributes.Int("axis", 0)));
         graph.Output.Add(new ValueInfoProto

@@ -66,7 +66,11 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
             context.Note($"rewrote {hardActivations} HardSigmoid/HardSwish node(s) as Add, Clip and scaling so they run in int8");
         }
 
-        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail, timings);
+        // Min/max ranges clip no calibration value, so bias correction needs only the input means calibration can
+        // compute in its own runs (WeightErrorShifts); clipping calibrations and the fallback's ranking need the probe.
+        var inputMeans = Options.BiasCorrection && Options.Budget is null && CreateEstimator().NeedsOnlyExtremes
+            ? new LayerInputMeans(model, BiasCorrection.Correctable(model)) : null;
+        var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail, timings, inputMeans);
         var full = timings.Time("QDQ build (calibration included)", () => QdqModelBuilder.Build(model, Options, ranges));
         if (full.Plan.Nodes.Count == 0)
         {
@@ -74,15 +78,19 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
             return model;
         }
 
-        var needsErrors = Options.BiasCorrection || Options.Budget is not null;
+        var probeNeeded = Options.Budget is not null || (Options.BiasCorrection && inputMeans is null);
         // The fallback ranks every quantized node; bias correction alone reads only the layers whose bias absorbs a shift.
         var probed = Options.Budget is null ? BiasCorrection.Correctable(model) : null;
-        var errors = needsErrors ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings, probed)) : [];
-        var shifts = Options.BiasCorrection ? BiasCorrection.Shifts(model, errors) : null;
+        var errors = probeNeeded ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings, probed)) : [];
+        var shifts = !Options.BiasCorrection ? null
+            : inputMeans is not null ? timings.Time("bias shifts from input means", () => WeightErrorShifts.Of(model, full, inputMeans))
+            : BiasCorrection.Shifts(model, errors);
         var result = shifts is { Count: > 0 } ? timings.Time("bias-corrected build", () => QdqModelBuilder.Build(model, Options, ranges, biasShifts: shifts)) : full;
         if (shifts is { Count: > 0 })
         {
-            context.Note($"bias correction shifted the bias of {shifts.Count} layer(s) by their mean output error on {Math.Min(context.Calibration.Samples.Count, LayerErrorProbe.MaxSamples)} calibration sample(s)");
+            context.Note(inputMeans is not null
+                ? $"bias correction shifted the bias of {shifts.Count} layer(s) by their weights' quantization error applied to their input means on {context.Calibration.Samples.Count} calibration sample(s)"
+                : $"bias correction shifted the bias of {shifts.Count} layer(s) by their mean output error on {Math.Min(context.Calibration.Samples.Count, LayerErrorProbe.MaxSamples)} calibration sample(s)");
         }
 
         if (Options.Budget is { } budget)

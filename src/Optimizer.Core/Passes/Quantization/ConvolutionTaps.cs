@@ -1,0 +1,141 @@
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+
+namespace Optimizer.Core.Passes.Quantization;
+
+/// <summary>
+/// How often each kernel tap of a Conv or ConvTranspose meets real input rather than padding, per output position:
+/// for a Conv, the share of output positions at which the tap reads inside the input; for a ConvTranspose, the number
+/// of input positions whose contribution through the tap lands inside the output, divided by the output positions.
+/// Multiplied by an input channel's mean, it is the mean of what that tap adds to an output channel, which is what
+/// <see cref="WeightErrorShifts"/> needs to turn a weight error into a mean output error without running the layer.
+/// Shapes follow the ONNX operator definitions (pads, auto_pad, strides, dilations, ConvTranspose's output_padding and
+/// output_shape).
+/// </summary>
+internal static class ConvolutionTaps
+{
+    /// <summary>
+    /// One value per kernel tap, row-major over <paramref name="kernel"/>, for a <paramref name="node"/> reading input of
+    /// spatial size <paramref name="input"/>; null when an attribute is inconsistent with those sizes.
+    /// </summary>
+    public static double[]? Coverage(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input)
+    {
+        if (IsPointwise(node, kernel))
+        {
+            return [1.0];
+        }
+
+        var rank = kernel.Count;
+        if (input.Count != rank)
+        {
+            return null;
+        }
+
+        var perAxis = new double[rank][];
+        for (var axis = 0; axis < rank; axis++)
+        {
+            var counts = node.OpType == "ConvTranspose" ? TransposedAxis(node, kernel, input, axis) : ForwardAxis(node, kernel, input, axis);
+            if (counts is null)
+            {
+                return null;
+            }
+
+            perAxis[axis] = counts;
+        }
+
+        // The taps of a kernel are the product of its axes' taps, and so is their coverage.
+        var coverage = new double[(int)kernel.Aggregate(1L, (a, b) => a * b)];
+        for (var tap = 0; tap < coverage.Length; tap++)
+        {
+            var (rest, value) = (tap, 1.0);
+            for (var axis = rank - 1; axis >= 0; axis--)
+            {
+                value *= perAxis[axis][rest % kernel[axis]];
+                rest /= (int)kernel[axis];
+            }
+
+            coverage[tap] = value;
+        }
+
+        return coverage;
+    }
+
+    /// <summary>
+    /// Whether every tap reads real input at every output position whatever the input size: a Conv with a 1x1... kernel
+    /// and no padding (its coverage is [1]), the common pointwise layer, which then needs no shape measured.
+    /// </summary>
+    public static bool IsPointwise(NodeProto node, IReadOnlyList<long> kernel) =>
+        node.OpType == "Conv" && kernel.All(k => k == 1) && AutoPad(node) is "NOTSET" or "VALID" && (Attributes.Find(node, "pads")?.Ints.All(p => p == 0) ?? true);
+
+    /// <summary>Conv: per tap of one axis, the share of output positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; input.</summary>
+    private static double[]? ForwardAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
+    {
+        var (size, k, stride, dilation) = (input[axis], kernel[axis], Int(node, "strides", axis, 1), Int(node, "dilations", axis, 1));
+        var span = (dilation * (k - 1)) + 1;
+        long output, padBegin;
+        switch (AutoPad(node))
+        {
+            case "SAME_UPPER" or "SAME_LOWER":
+                output = (size + stride - 1) / stride;
+                var total = Math.Max(0, ((output - 1) * stride) + span - size);
+                padBegin = AutoPad(node) == "SAME_UPPER" ? total / 2 : total - (total / 2);
+                break;
+            case "VALID":
+                (output, padBegin) = (((size - span) / stride) + 1, 0);
+                break;
+            default:
+                padBegin = Int(node, "pads", axis, 0);
+                output = ((size + padBegin + Int(node, "pads", axis + kernel.Count, 0) - span) / stride) + 1;
+                break;
+        }
+
+        return output <= 0 || stride <= 0 ? null
+            : Enumerable.Range(0, (int)k).Select(tap => (double)Count(output, i => (i * stride) + (tap * dilation) - padBegin, size) / output).ToArray();
+    }
+
+    /// <summary>ConvTranspose: per tap of one axis, the input positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; output, per output position.</summary>
+    private static double[]? TransposedAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
+    {
+        var (size, k, stride, dilation) = (input[axis], kernel[axis], Int(node, "strides", axis, 1), Int(node, "dilations", axis, 1));
+        var full = (stride * (size - 1)) + Int(node, "output_padding", axis, 0) + (dilation * (k - 1)) + 1;
+        var autoPad = AutoPad(node);
+        var shape = Attributes.Find(node, "output_shape")?.Ints;
+        long output, padBegin;
+        if (shape is { Count: > 0 } || autoPad is "SAME_UPPER" or "SAME_LOWER")
+        {
+            // output_shape may list the spatial dims only or the whole shape; its last dims are the spatial ones.
+            output = shape is { Count: > 0 } ? shape[shape.Count - kernel.Count + axis] : size * stride;
+            var total = full - output;
+            padBegin = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
+        }
+        else
+        {
+            padBegin = autoPad == "VALID" ? 0 : Int(node, "pads", axis, 0);
+            output = full - padBegin - (autoPad == "VALID" ? 0 : Int(node, "pads", axis + kernel.Count, 0));
+        }
+
+        return output <= 0 || stride <= 0 ? null
+            : Enumerable.Range(0, (int)k).Select(tap => (double)Count(size, i => (i * stride) + (tap * dilation) - padBegin, output) / output).ToArray();
+    }
+
+    /// <summary>How many of the positions 0..<paramref name="positions"/>-1 map to a coordinate inside [0, <paramref name="limit"/>).</summary>
+    private static long Count(long positions, Func<long, long> coordinate, long limit)
+    {
+        long count = 0;
+        for (long i = 0; i < positions; i++)
+        {
+            var at = coordinate(i);
+            if (at >= 0 && at < limit)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static string AutoPad(NodeProto node) => Attributes.Find(node, "auto_pad")?.S.ToStringUtf8() is { Length: > 0 } pad ? pad : "NOTSET";
+
+    private static long Int(NodeProto node, string name, int index, long fallback) =>
+        Attributes.Find(node, name)?.Ints is { } values && index < values.Count ? values[index] : fallback;
+}

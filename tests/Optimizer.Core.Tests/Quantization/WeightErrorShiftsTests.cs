@@ -1,0 +1,140 @@
+using Optimizer.Core.Calibration;
+using Optimizer.Core.Onnx;
+using Optimizer.Core.Onnx.Proto;
+using Optimizer.Core.Passes.Quantization;
+using Optimizer.TestModels;
+using static Optimizer.Core.Tests.Quantization.QuantizationTestSupport;
+using static Optimizer.TestModels.ModelRuns;
+using DataType = Optimizer.Core.Onnx.Proto.TensorProto.Types.DataType;
+
+namespace Optimizer.Core.Tests.Quantization;
+
+/// <summary>
+/// Bias correction's shifts computed from the input means calibration measures (<see cref="WeightErrorShifts"/>) against
+/// the ones the probe measures by running every quantized layer beside its float original (<see cref="LayerErrorProbe"/>):
+/// on inputs whose mean is the same at every position they must agree, for every convolution geometry and dense layout.
+/// </summary>
+[TestClass]
+public sealed class WeightErrorShiftsTests
+{
+    public TestContext TestContext { get; set; } = null!;
+
+    [TestMethod]
+    public void Of_ConvolutionsOfEveryGeometry_AgreeWithTheProbesMeasuredShifts()
+    {
+        // A batch of two: calibration averages the channel means of both entries.
+        var b = Builder("convs", [2, 3, 12, 12], out var x);
+        var kernel = Attributes.Ints("kernel_shape", 3, 3);
+        Branch(b, "Conv", x, [8, 3, 3, 3], "padded", Attributes.Ints("pads", 1, 1, 1, 1));
+        Branch(b, "Conv", x, [8, 3, 3, 3], "strided_asymmetric", Attributes.Ints("strides", 2, 2), Attributes.Ints("pads", 1, 0, 0, 1));
+        Branch(b, "Conv", x, [8, 3, 3, 3], "dilated", Attributes.Ints("dilations", 2, 2), Attributes.Ints("pads", 2, 2, 2, 2));
+        Branch(b, "Conv", x, [8, 3, 3, 3], "same_upper", Attributes.String("auto_pad", "SAME_UPPER"), Attributes.Ints("strides", 2, 2), kernel);
+        Branch(b, "Conv", x, [8, 3, 3, 3], "same_lower", Attributes.String("auto_pad", "SAME_LOWER"), Attributes.Ints("strides", 2, 2), kernel);
+        Branch(b, "Conv", x, [6, 1, 3, 3], "depthwise", Attributes.Int("group", 3), Attributes.Ints("pads", 1, 1, 1, 1));
+        Branch(b, "Conv", x, [8, 3, 1, 1], "pointwise");
+        Branch(b, "ConvTranspose", x, [3, 4, 3, 3], "transposed", Attributes.Ints("strides", 2, 2), Attributes.Ints("pads", 1, 1, 1, 1), Attributes.Ints("output_padding", 1, 1));
+        Branch(b, "ConvTranspose", x, [3, 4, 3, 3], "transposed_same_upper", Attributes.Ints("strides", 2, 2), Attributes.String("auto_pad", "SAME_UPPER"), kernel);
+        Branch(b, "ConvTranspose", x, [3, 2, 2, 2], "transposed_grouped", Attributes.Ints("strides", 2, 2), Attributes.Int("group", 3));
+
+        AssertAgreement(b.Model(13), RandomSamples("x", [2, 3, 12, 12], count: 8, seed: 21), expectedLayers: 10);
+    }
+
+    [TestMethod]
+    public void Of_DenseLayersInEveryLayout_AgreeWithTheProbesMeasuredShifts()
+    {
+        var b = Builder("dense", [32, 16], out var x);
+        Branch(b, "Gemm", x, [8, 16], "gemm_transposed", Attributes.Int("transB", 1));
+        Branch(b, "Gemm", x, [16, 8], "gemm");
+        Branch(b, "Gemm", x, [32, 8], "gemm_transposed_input", Attributes.Int("transA", 1));
+        var matMul = b.Node("MatMul", [x, b.Weight("linear.weight", [16, 8], 0.3f)], name: "linear");
+        b.Graph.Output.Add(Nodes.TensorInfo(b.Node("Add", [matMul, b.Weight("linear.bias", [8], 0.1f)]), DataType.Float, 16, 8));
+
+        AssertAgreement(b.Model(13), RandomSamples("x", [32, 16], count: 8, seed: 22), expectedLayers: 4);
+    }
+
+    [TestMethod]
+    public void Quantize_MinMaxCalibration_CorrectsFromInputMeansWhileClippingCalibrationsRunTheProbe()
+    {
+        var calibration = RandomSamples(BiasedConvModel.Input, [2, 3, 16, 16], count: 4, seed: 3);
+        var minMax = Context(calibration, out _);
+        new QdqQuantizationPass().Apply(BiasedConvModel.Create(), minMax);
+        var percentile = Context(calibration, out _);
+        new QdqQuantizationPass(new QuantizationOptions { CalibrationMethod = CalibrationMethod.Percentile }).Apply(BiasedConvModel.Create(), percentile);
+
+        // Percentile ranges clip, and the clipping shifts the mean of a layer's input: only the probe sees that.
+        Assert.IsTrue(minMax.Notes.Any(n => n.Contains("applied to their input means on 4 calibration sample(s)", StringComparison.Ordinal)), string.Join(" | ", minMax.Notes));
+        Assert.IsTrue(percentile.Notes.Any(n => n.Contains("by their mean output error on 4 calibration sample(s)", StringComparison.Ordinal)), string.Join(" | ", percentile.Notes));
+    }
+
+    [TestMethod]
+    public void Coverage_HandComputedGeometries_MatchTheOnnxShapeRules()
+    {
+        // 3x3, pads 1, 4x4 input: the outer taps miss one of four output rows (and columns).
+        CollectionAssert.AreEqual(new[] { 0.5625, 0.75, 0.5625, 0.75, 1, 0.75, 0.5625, 0.75, 0.5625 },
+            ConvolutionTaps.Coverage(Node("Conv", Attributes.Ints("pads", 1, 1, 1, 1)), [3, 3], [4, 4]));
+        // 1-D, stride 2, pads 1, size 5: outputs read -1,1,3 / 0,2,4 / 1,3,5.
+        CollectionAssert.AreEqual(new[] { 2 / 3.0, 1, 2 / 3.0 }, ConvolutionTaps.Coverage(Node("Conv", Attributes.Ints("strides", 2), Attributes.Ints("pads", 1, 1)), [3], [5]));
+        // SAME with stride 2 on an even size pads one pixel: at the end (UPPER) or at the start (LOWER).
+        CollectionAssert.AreEqual(new[] { 1, 1, 0.5 }, ConvolutionTaps.Coverage(Node("Conv", Attributes.String("auto_pad", "SAME_UPPER"), Attributes.Ints("strides", 2)), [3], [4]));
+        CollectionAssert.AreEqual(new[] { 0.5, 1, 1 }, ConvolutionTaps.Coverage(Node("Conv", Attributes.String("auto_pad", "SAME_LOWER"), Attributes.Ints("strides", 2)), [3], [4]));
+        // ConvTranspose, stride 2, pads 1, 3 inputs -> 5 outputs: inputs land on -1,1,3 / 0,2,4 / 1,3,5.
+        CollectionAssert.AreEqual(new[] { 0.4, 0.6, 0.4 }, ConvolutionTaps.Coverage(Node("ConvTranspose", Attributes.Ints("strides", 2), Attributes.Ints("pads", 1, 1)), [3], [3]));
+        Assert.IsNull(ConvolutionTaps.Coverage(Node("Conv"), [5], [3]), "a kernel larger than the unpadded input has no output");
+    }
+
+    private static NodeProto Node(string op, params AttributeProto[] attributes) => Nodes.Create(op, "n", ["x", "w"], ["y"], attributes);
+
+    /// <summary>
+    /// An input with a different mean per channel (the Add), the same at every position: what the formula assumes. Its
+    /// spread is small next to the means (the Mul), so the input's own rounding error, which the probe also measures,
+    /// stays small next to the weights' share.
+    /// </summary>
+    private static GraphBuilder Builder(string name, long[] shape, out string x)
+    {
+        var b = new GraphBuilder(name, new Random(7));
+        b.Graph.Input.Add(Nodes.TensorInfo("x", DataType.Float, [.. shape.Cast<object>()]));
+        var offsets = shape.Length == 4 ? new long[] { 1, shape[1], 1, 1 } : [1, shape[1]];
+        x = b.Node("Add", [b.Node("Mul", ["x", b.Scalar("spread", 0.1f)]), b.Constant("offsets", offsets, Enumerable.Range(0, (int)offsets[1]).Select(c => 0.5f + (0.25f * c)).ToArray())]);
+        return b;
+    }
+
+    private static void Branch(GraphBuilder b, string op, string x, long[] weight, string name, params AttributeProto[] attributes)
+    {
+        var channels = op == "ConvTranspose" ? weight[1] * Attributes.GetInt(Nodes.Create(op, "", [], [], attributes), "group", 1) : weight[0];
+        if (op == "Gemm")
+        {
+            channels = Attributes.GetInt(Nodes.Create(op, "", [], [], attributes), "transB", 0) != 0 ? weight[0] : weight[1];
+        }
+
+        var w = b.Constant($"{name}.weight", weight, RandomValues.Gaussian(new Random(name.Length), (int)TensorValues.ElementCount(weight), 0.3f));
+        var output = b.Node(op, [x, w, b.Weight($"{name}.bias", [channels], 0.1f)], name: name, attributes: attributes);
+        b.Graph.Output.Add(new ValueInfoProto { Name = output, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)DataType.Float } } });
+    }
+
+    private void AssertAgreement(ModelProto model, CalibrationSet calibration, int expectedLayers)
+    {
+        ConstantHoisting.HoistAll(model);
+        var correctable = BiasCorrection.Correctable(model);
+        var means = new LayerInputMeans(model, correctable);
+        var ranges = new CalibratedRanges(model, calibration, () => new MinMaxEstimator(), statistics: means);
+        var build = QdqModelBuilder.Build(model, new QuantizationOptions(), ranges);
+
+        var analytic = WeightErrorShifts.Of(model, build, means);
+        var plain = QdqModelBuilder.Build(model, new QuantizationOptions(), new CalibratedRanges(model, calibration, () => new MinMaxEstimator()));
+        CollectionAssert.AreEqual(Serialize(plain.Model), Serialize(build.Model), "the means ride along without changing what calibration measures");
+        var measured = BiasCorrection.Shifts(model, LayerErrorProbe.Measure(model, build, calibration, new PhaseTimer(), correctable));
+
+        CollectionAssert.AreEquivalent(measured.Keys, analytic.Keys, "every layer the probe corrects is corrected from its input means");
+        Assert.HasCount(expectedLayers, analytic);
+        foreach (var (layer, expected) in measured)
+        {
+            var actual = analytic[layer];
+            var largest = expected.Max(MathF.Abs);
+            var worst = expected.Zip(actual, (e, a) => MathF.Abs(e - a)).Max();
+            TestContext.WriteLine($"{layer}: largest measured shift {largest:E2}, largest difference {worst:E2}");
+            Assert.IsGreaterThan(1e-4f, largest, $"{layer}: the weights' rounding shifts the mean output measurably");
+            // What is left is the input's own rounding error and sampling noise, a few percent of the shift.
+            Assert.IsLessThan(0.05f * largest, worst, $"{layer}: shifts from input means match the measured ones");
+        }
+    }
+}
