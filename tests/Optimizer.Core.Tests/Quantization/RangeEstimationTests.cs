@@ -61,6 +61,25 @@ public sealed class RangeEstimationTests
     }
 
     [TestMethod]
+    public void Entropy_SaturatingRelu6_KeepsItsBound()
+    {
+        var estimator = new EntropyEstimator();
+        var random = new Random(5);
+        for (var sample = 0; sample < 20; sample++)
+        {
+            // Relu6 of N(2, 2): 16% of the values are 0 and 2.3% pile up at 6, as in MobileNet's expansion layers.
+            estimator.Observe("relu6", Gaussian(random, 2000).Select(v => Math.Clamp(2f + (2f * v), 0f, 6f)).ToArray());
+        }
+
+        var range = estimator.Ranges()["relu6"];
+
+        TestContext.WriteLine($"entropy: [{range.Min:F3}, {range.Max:F3}]");
+        Assert.AreEqual(0f, range.Min);
+        Assert.IsGreaterThanOrEqualTo(6f, range.Max, "cutting into the pile at 6 would clip 2.3% of the values");
+        Assert.IsLessThan(6.1f, range.Max);
+    }
+
+    [TestMethod]
     public void Mse_HeavyTailedValues_ClipsTheTailAndBeatsMinMaxOnSquaredError()
     {
         var estimator = new MseEstimator();
