@@ -38,9 +38,15 @@ internal static class CaseRunner
             var inference = Stopwatch.StartNew();
             using (var session = ModelSession.Create(model, "float32 model"))
             {
+                var created = inference.Elapsed.TotalSeconds;
                 foreach (var sample in calibration.Samples)
                 {
                     session.Run(sample);
+                }
+
+                if (SilentSink.ShowTimings)
+                {
+                    Console.Error.WriteLine($"[{benchmark.Name}] fp32 floor: session {created:0.000} s, {calibration.Samples.Count} runs {inference.Elapsed.TotalSeconds - created:0.000} s");
                 }
             }
 

@@ -25,6 +25,31 @@ public sealed class ConvBnLayers(GraphProto graph, Random random, bool weightsIn
         return BatchNorm($"{name}.bn", $"{name}.out", outChannels);
     }
 
+    /// <summary>A 1x1 Conv with a bias and no BatchNormalization (a squeeze-and-excitation layer); returns its output.</summary>
+    public string Conv(string name, string input, int inChannels, int outChannels)
+    {
+        var weight = ConvNetModel.RandomTensor(random, $"{name}.weight", [outChannels, inChannels, 1, 1], MathF.Sqrt(2f / inChannels));
+        AddWeight(weight);
+        Graph.Node.Add(Nodes.Create("Conv", name, [input, weight.Name, Weight($"{name}.bias", [outChannels], 0.1f)], [$"{name}.out"],
+            Attributes.Ints("kernel_shape", 1, 1)));
+        return $"{name}.out";
+    }
+
+    /// <summary>A Gemm (transB) layer with a bias; returns its output.</summary>
+    public string Dense(string name, string input, int inFeatures, int outFeatures)
+    {
+        Graph.Node.Add(Nodes.Create("Gemm", name, [input, Weight($"{name}.weight", [outFeatures, inFeatures], MathF.Sqrt(2f / inFeatures)),
+            Weight($"{name}.bias", [outFeatures], 0.1f)], [$"{name}.out"], Attributes.Int("transB", 1)));
+        return $"{name}.out";
+    }
+
+    /// <summary>A random-normal initializer of standard deviation <paramref name="scale"/>; returns its name.</summary>
+    public string Weight(string name, long[] dims, float scale)
+    {
+        Graph.Initializer.Add(ConvNetModel.RandomTensor(random, name, dims, scale));
+        return name;
+    }
+
     /// <summary>An inference-mode BatchNormalization with random (but plausible) statistics; returns its output.</summary>
     public string BatchNorm(string name, string input, int channels)
     {
@@ -54,9 +79,8 @@ public sealed class ConvBnLayers(GraphProto graph, Random random, bool weightsIn
     {
         Graph.Node.Add(Nodes.Create("GlobalAveragePool", "gap", [input], ["gap.out"]));
         Graph.Node.Add(Nodes.Create("Flatten", "flatten", ["gap.out"], ["features"], Attributes.Int("axis", 1)));
-        Graph.Initializer.Add(ConvNetModel.RandomTensor(random, "fc.weight", [classes, channels], MathF.Sqrt(1f / channels)));
-        Graph.Initializer.Add(ConvNetModel.RandomTensor(random, "fc.bias", [classes], 0.1f));
-        Graph.Node.Add(Nodes.Create("Gemm", "fc", ["features", "fc.weight", "fc.bias"], [output], Attributes.Int("transB", 1)));
+        Graph.Node.Add(Nodes.Create("Gemm", "fc", ["features", Weight("fc.weight", [classes, channels], MathF.Sqrt(1f / channels)),
+            Weight("fc.bias", [classes], 0.1f)], [output], Attributes.Int("transB", 1)));
         return output;
     }
 

@@ -1,3 +1,4 @@
+using Optimizer.Core.Calibration;
 using Optimizer.Core.Onnx;
 using Optimizer.Core.Onnx.Proto;
 using Optimizer.Core.Passes.Quantization;
@@ -45,6 +46,32 @@ public sealed class DepthwiseNetQuantizationTests
 
         Assert.AreEqual(3, ops.Count(o => o == "QLinearMul"), "each HardSwish's x * gate");
         Assert.AreEqual(2 + 3, ops.Count(o => o == "QLinearAdd"), "two residual Adds and each HardSwish's offset");
+    }
+
+    [TestMethod]
+    public void Quantize_MobileNetV3SmallWithEntropyCalibration_RunsSqueezeExcitationAndHardSwishInInt8AndKeepsCosineAbove099()
+    {
+        // Real proportions: 5x5 depthwise kernels, squeeze-and-excitation gates (pooling, 1x1 Convs, HardSigmoid, a
+        // broadcasting Mul), Relu and HardSwish blocks, a hidden Gemm with HardSwish in the head.
+        var original = MobileNetV3SmallModel.Create(imageSize: 64, classes: 100);
+        long[] shape = [1, 3, 64, 64];
+        var calibration = RandomSamples(DepthwiseNetModel.Input, shape, count: 8, seed: 10);
+        var heldOut = RandomSamples(DepthwiseNetModel.Input, shape, count: 4, seed: 99);
+
+        var quantized = new QdqQuantizationPass(new QuantizationOptions { CalibrationMethod = CalibrationMethod.Entropy })
+            .Apply(original.Clone(), Context(calibration, out _));
+
+        var cosine = Cosine(RunAll(original, heldOut), RunAll(quantized, heldOut));
+        var ops = OptimizedOpTypes(quantized, TestContext.TestRunResultsDirectory!, calibration);
+        TestContext.WriteLine($"cosine {cosine:F5}; ORT executes: {string.Join(", ", ops.GroupBy(o => o).Select(g => $"{g.Count()} {g.Key}"))}");
+        Assert.IsGreaterThanOrEqualTo(0.99, cosine);
+        Assert.AreEqual(original.Graph.Node.Count(n => n.OpType == "Conv"), ops.Count(o => o == "QLinearConv"), "stem, expand, depthwise, project and gate Convs");
+        Assert.AreEqual(original.Graph.Node.Count(n => n.OpType == "GlobalAveragePool"), ops.Count(o => o == "QLinearGlobalAveragePool"), "the gates' pooling and the head's");
+        Assert.AreEqual(2, ops.Count(o => o == "QGemm"));
+        foreach (var op in new[] { "Conv", "Clip", "HardSigmoid", "HardSwish", "Mul", "Add", "Gemm", "GlobalAveragePool", "DequantizeLinear" })
+        {
+            CollectionAssert.DoesNotContain(ops, op, $"no float {op} remains");
+        }
     }
 
     [TestMethod]

@@ -82,6 +82,15 @@ public sealed class WeightErrorShiftsTests
         Assert.IsNull(ConvolutionTaps.Coverage(Node("Conv"), [5], [3]), "a kernel larger than the unpadded input has no output");
     }
 
+    /// <summary>Shape nodes the means add on the model's own tensors (the per-batch means' own Shapes not counted).</summary>
+    private static int ShapeNodes(ModelProto model, LayerInputMeans means)
+    {
+        var own = model.Graph.Node.SelectMany(n => n.Output).ToHashSet(StringComparer.Ordinal);
+        var copy = model.Clone();
+        means.AddTo(copy, new UniqueNames(copy));
+        return copy.Graph.Node.Count(n => n.OpType == "Shape" && own.Contains(n.Input[0]));
+    }
+
     private static NodeProto Node(string op, params AttributeProto[] attributes) => Nodes.Create(op, "n", ["x", "w"], ["y"], attributes);
 
     /// <summary>
@@ -120,6 +129,19 @@ public sealed class WeightErrorShiftsTests
         var build = QdqModelBuilder.Build(model, new QuantizationOptions(), ranges);
 
         var analytic = WeightErrorShifts.Of(model, build, means);
+        // With the sizes the graph gives, no Shape is measured, and the coverage, hence every shift, is the same.
+        var sizes = SpatialSizes.Of(model, new Dictionary<string, long[]> { ["x"] = calibration.Samples[0].Inputs[0].Shape });
+        var staticMeans = new LayerInputMeans(model, correctable, sizes);
+        var staticBuild = QdqModelBuilder.Build(model, new QuantizationOptions(), new CalibratedRanges(model, calibration, () => new MinMaxEstimator(), statistics: staticMeans));
+        var staticShifts = WeightErrorShifts.Of(model, staticBuild, staticMeans);
+        Assert.AreEqual(0, ShapeNodes(model, staticMeans), "no input size is measured when the graph gives them all");
+        Assert.AreEqual(model.Graph.Node.Any(n => n.OpType is "Conv" or "ConvTranspose") ? 1 : 0, ShapeNodes(model, new LayerInputMeans(model, correctable)),
+            "otherwise the shared input's size is measured, once");
+        foreach (var (layer, shift) in analytic)
+        {
+            CollectionAssert.AreEqual(shift, staticShifts[layer], $"{layer}: sizes from the graph give the measured sizes' shifts");
+        }
+
         var plain = QdqModelBuilder.Build(model, new QuantizationOptions(), new CalibratedRanges(model, calibration, () => new MinMaxEstimator()));
         CollectionAssert.AreEqual(Serialize(plain.Model), Serialize(build.Model), "the means ride along without changing what calibration measures");
         var measured = BiasCorrection.Shifts(model, LayerErrorProbe.Measure(model, build, calibration, new PhaseTimer(), correctable));

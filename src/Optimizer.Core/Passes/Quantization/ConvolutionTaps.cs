@@ -9,8 +9,7 @@ namespace Optimizer.Core.Passes.Quantization;
 /// of input positions whose contribution through the tap lands inside the output, divided by the output positions.
 /// Multiplied by an input channel's mean, it is the mean of what that tap adds to an output channel, which is what
 /// <see cref="WeightErrorShifts"/> needs to turn a weight error into a mean output error without running the layer.
-/// Shapes follow the ONNX operator definitions (pads, auto_pad, strides, dilations, ConvTranspose's output_padding and
-/// output_shape).
+/// Sizes and padding come from <see cref="ConvolutionGeometry"/>.
 /// </summary>
 internal static class ConvolutionTaps
 {
@@ -65,57 +64,30 @@ internal static class ConvolutionTaps
     /// and no padding (its coverage is [1]), the common pointwise layer, which then needs no shape measured.
     /// </summary>
     public static bool IsPointwise(NodeProto node, IReadOnlyList<long> kernel) =>
-        node.OpType == "Conv" && kernel.All(k => k == 1) && AutoPad(node) is "NOTSET" or "VALID" && (Attributes.Find(node, "pads")?.Ints.All(p => p == 0) ?? true);
+        node.OpType == "Conv" && kernel.All(k => k == 1) && ConvolutionGeometry.AutoPad(node) is "NOTSET" or "VALID" && (Attributes.Find(node, "pads")?.Ints.All(p => p == 0) ?? true);
 
     /// <summary>Conv: per tap of one axis, the share of output positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; input.</summary>
     private static double[]? ForwardAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
     {
-        var (size, k, stride, dilation) = (input[axis], kernel[axis], Int(node, "strides", axis, 1), Int(node, "dilations", axis, 1));
-        var span = (dilation * (k - 1)) + 1;
-        long output, padBegin;
-        switch (AutoPad(node))
+        if (ConvolutionGeometry.Forward(node, kernel[axis], input[axis], axis, kernel.Count) is not var (output, padBegin))
         {
-            case "SAME_UPPER" or "SAME_LOWER":
-                output = (size + stride - 1) / stride;
-                var total = Math.Max(0, ((output - 1) * stride) + span - size);
-                padBegin = AutoPad(node) == "SAME_UPPER" ? total / 2 : total - (total / 2);
-                break;
-            case "VALID":
-                (output, padBegin) = (((size - span) / stride) + 1, 0);
-                break;
-            default:
-                padBegin = Int(node, "pads", axis, 0);
-                output = ((size + padBegin + Int(node, "pads", axis + kernel.Count, 0) - span) / stride) + 1;
-                break;
+            return null;
         }
 
-        return output <= 0 || stride <= 0 ? null
-            : Enumerable.Range(0, (int)k).Select(tap => (double)Count(output, i => (i * stride) + (tap * dilation) - padBegin, size) / output).ToArray();
+        var (stride, dilation) = (ConvolutionGeometry.Int(node, "strides", axis, 1), ConvolutionGeometry.Int(node, "dilations", axis, 1));
+        return Enumerable.Range(0, (int)kernel[axis]).Select(tap => (double)Count(output, i => (i * stride) + (tap * dilation) - padBegin, input[axis]) / output).ToArray();
     }
 
     /// <summary>ConvTranspose: per tap of one axis, the input positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; output, per output position.</summary>
     private static double[]? TransposedAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
     {
-        var (size, k, stride, dilation) = (input[axis], kernel[axis], Int(node, "strides", axis, 1), Int(node, "dilations", axis, 1));
-        var full = (stride * (size - 1)) + Int(node, "output_padding", axis, 0) + (dilation * (k - 1)) + 1;
-        var autoPad = AutoPad(node);
-        var shape = Attributes.Find(node, "output_shape")?.Ints;
-        long output, padBegin;
-        if (shape is { Count: > 0 } || autoPad is "SAME_UPPER" or "SAME_LOWER")
+        if (ConvolutionGeometry.Transposed(node, kernel[axis], input[axis], axis, kernel.Count) is not var (output, padBegin))
         {
-            // output_shape may list the spatial dims only or the whole shape; its last dims are the spatial ones.
-            output = shape is { Count: > 0 } ? shape[shape.Count - kernel.Count + axis] : size * stride;
-            var total = full - output;
-            padBegin = autoPad == "SAME_UPPER" ? total / 2 : total - (total / 2);
-        }
-        else
-        {
-            padBegin = autoPad == "VALID" ? 0 : Int(node, "pads", axis, 0);
-            output = full - padBegin - (autoPad == "VALID" ? 0 : Int(node, "pads", axis + kernel.Count, 0));
+            return null;
         }
 
-        return output <= 0 || stride <= 0 ? null
-            : Enumerable.Range(0, (int)k).Select(tap => (double)Count(size, i => (i * stride) + (tap * dilation) - padBegin, output) / output).ToArray();
+        var (stride, dilation) = (ConvolutionGeometry.Int(node, "strides", axis, 1), ConvolutionGeometry.Int(node, "dilations", axis, 1));
+        return Enumerable.Range(0, (int)kernel[axis]).Select(tap => (double)Count(input[axis], i => (i * stride) + (tap * dilation) - padBegin, output) / output).ToArray();
     }
 
     /// <summary>How many of the positions 0..<paramref name="positions"/>-1 map to a coordinate inside [0, <paramref name="limit"/>).</summary>
@@ -133,9 +105,4 @@ internal static class ConvolutionTaps
 
         return count;
     }
-
-    private static string AutoPad(NodeProto node) => Attributes.Find(node, "auto_pad")?.S.ToStringUtf8() is { Length: > 0 } pad ? pad : "NOTSET";
-
-    private static long Int(NodeProto node, string name, int index, long fallback) =>
-        Attributes.Find(node, name)?.Ints is { } values && index < values.Count ? values[index] : fallback;
 }

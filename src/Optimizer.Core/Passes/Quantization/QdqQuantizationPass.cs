@@ -69,7 +69,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         // Min/max ranges clip no calibration value, so bias correction needs only the input means calibration can
         // compute in its own runs (WeightErrorShifts); clipping calibrations and the fallback's ranking need the probe.
         var inputMeans = Options.BiasCorrection && Options.Budget is null && CreateEstimator().NeedsOnlyExtremes
-            ? new LayerInputMeans(model, BiasCorrection.Correctable(model)) : null;
+            ? new LayerInputMeans(model, BiasCorrection.Correctable(model), StaticSpatialSizes(model, context.Calibration)) : null;
         var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail, timings, inputMeans);
         var full = timings.Time("QDQ build (calibration included)", () => QdqModelBuilder.Build(model, Options, ranges));
         if (full.Plan.Nodes.Count == 0)
@@ -104,6 +104,15 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         context.Diagnostics.Detail($"quantize-int8 time: {timings}");
         context.Note(Summary(result.Plan, inSubgraphs, hoisted));
         return result.Model;
+    }
+
+    /// <summary>Spatial sizes the graph gives when every calibration sample has the same input shapes; null otherwise.</summary>
+    private static Dictionary<string, long[]>? StaticSpatialSizes(ModelProto model, CalibrationSet calibration)
+    {
+        var first = calibration.Samples.FirstOrDefault()?.Inputs;
+        var sameShapes = first is not null && calibration.Samples.All(s => s.Inputs.Count == first.Count
+            && s.Inputs.Zip(first).All(p => p.First.Name == p.Second.Name && p.First.Shape.SequenceEqual(p.Second.Shape)));
+        return sameShapes ? SpatialSizes.Of(model, first!.ToDictionary(i => i.Name, i => i.Shape, StringComparer.Ordinal)) : null;
     }
 
     private IRangeEstimator CreateEstimator() => Options.CalibrationMethod switch
