@@ -9,7 +9,8 @@ namespace Optimizer.Core.Passes.Quantization;
 /// The mean of each input channel (Conv, ConvTranspose) or input feature (Gemm, MatMul) of the layers bias correction
 /// reads, over every calibration sample, computed inside ORT during calibration (GlobalAveragePool, or ReduceMean over the
 /// rows of a MatMul or Gemm input) together with each convolution's <see cref="ConvolutionTaps"/> coverage for the sample's
-/// spatial size (from a Shape node). Layers reading the same tensor share its vectors.
+/// spatial size (from <see cref="SpatialSizes"/>, or a Shape node where the graph does not give it). Layers reading the
+/// same tensor share its vectors.
 /// </summary>
 internal sealed class LayerInputMeans : ISampleStatistics
 {
@@ -71,7 +72,7 @@ internal sealed class LayerInputMeans : ISampleStatistics
     /// <summary>How a tensor is averaged down to one value per channel or feature.</summary>
     private enum Reduction
     {
-        /// <summary>[batch, channels, spatial...]: over everything but axis 1; the shape is reported too.</summary>
+        /// <summary>[batch, channels, spatial...]: over everything but axis 1 (the batch size is reported too, and the spatial size where needed).</summary>
         Channels,
 
         /// <summary>[..., features]: over every row.</summary>
