@@ -80,6 +80,32 @@ public sealed class RangeEstimationTests
     }
 
     [TestMethod]
+    public void Entropy_RunningSumsDivergence_EqualsTheBinByBinDefinition()
+    {
+        var random = new Random(6);
+        for (var trial = 0; trial < 40; trial++)
+        {
+            // Sparse, spiky histograms: empty bins inside levels, an empty last bin, a long thin tail.
+            var used = random.Next(40, 600);
+            var histogram = new long[MagnitudeHistogram.Bins];
+            for (var i = 0; i < used; i++)
+            {
+                histogram[i] = random.Next(4) == 0 ? 0 : (long)(1000 * Math.Exp(-6.0 * i / used) * random.NextDouble());
+            }
+
+            histogram[used - 1] = Math.Max(1, histogram[used - 1]);
+            var levels = random.Next(1, used / 2);
+            var sums = new EntropyEstimator.RunningSums(histogram, used);
+            foreach (var bins in new[] { levels, (levels + used) / 2, used - 1, used })
+            {
+                var expected = ReferenceDivergence(histogram, bins, used, levels);
+                var actual = sums.Divergence(bins, levels);
+                Assert.AreEqual(expected, actual, 1e-9 * Math.Max(1, Math.Abs(expected)), $"trial {trial}: {bins} bins, {levels} levels");
+            }
+        }
+    }
+
+    [TestMethod]
     public void Mse_HeavyTailedValues_ClipsTheTailAndBeatsMinMaxOnSquaredError()
     {
         var estimator = new MseEstimator();
@@ -213,6 +239,36 @@ public sealed class RangeEstimationTests
         Optimizer.Core.Onnx.TensorValues.ReadFloats(Optimizer.TestModels.ConvNetModel.RandomTensor(random, "g", [count], 1f));
 
     /// <summary>Total squared error of uint8 quantize-dequantize over <paramref name="range"/>.</summary>
+    /// <summary>KL(P‖Q) computed bin by bin, as TensorRT's calibrator defines it: the oracle for the running sums.</summary>
+    private static double ReferenceDivergence(long[] histogram, int bins, int used, int levels)
+    {
+        var reference = new double[bins];
+        var quantized = new double[bins];
+        for (var i = 0; i < bins; i++)
+        {
+            reference[i] = histogram[i];
+        }
+
+        for (var i = bins; i < used; i++)
+        {
+            reference[bins - 1] += histogram[i];
+        }
+
+        for (var level = 0; level < levels; level++)
+        {
+            var (start, end) = ((int)((long)level * bins / levels), (int)((long)(level + 1) * bins / levels));
+            var count = histogram[start..end].Sum();
+            var nonEmpty = histogram[start..end].Count(c => c > 0);
+            for (var i = start; i < end; i++)
+            {
+                quantized[i] = histogram[i] > 0 ? count / (double)nonEmpty : 0;
+            }
+        }
+
+        var (referenceTotal, quantizedTotal) = (reference.Sum(), quantized.Sum());
+        return reference.Select((r, i) => r > 0 ? r / referenceTotal * Math.Log(r / referenceTotal / Math.Max(quantized[i] / quantizedTotal, 1e-10)) : 0).Sum();
+    }
+
     private static double SquaredError(IEnumerable<float> values, TensorRange range)
     {
         var p = QuantizationParameters.ForActivation(range, ActivationType.UInt8);
