@@ -9,8 +9,8 @@ using static Optimizer.TestModels.ModelRuns;
 namespace Optimizer.Core.Tests.Quantization;
 
 /// <summary>
-/// Calibration and the bias-correction probe expose only the tensors their results need: every exposed tensor is one
-/// more copy per sample and can stop ORT from fusing a Conv with its activation.
+/// Calibration exposes only the tensors its results need: every exposed tensor is one more copy per sample and can stop
+/// ORT from fusing a Conv with its activation.
 /// </summary>
 [TestClass]
 public sealed class CalibratedTensorSelectionTests
@@ -49,33 +49,6 @@ public sealed class CalibratedTensorSelectionTests
             "the net has Conv→Clip pairs to leave unmeasured");
         Assert.IsTrue(estimator.Observed.SetEquals(build.Plan.Activations.Select(a => build.Plan.SharedWith.GetValueOrDefault(a, a))),
             "every tensor with a QuantizeLinear of its own is measured, and nothing else");
-    }
-
-    [TestMethod]
-    public void Measure_OnlyCorrectableLayers_GivesThoseLayersTheSameErrorsAsTheFullProbe()
-    {
-        var model = Prepared(DepthwiseNetModel.Create(width: 8, imageSize: 16));
-        var calibration = RandomSamples(DepthwiseNetModel.Input, [1, 3, 16, 16], count: 4, seed: 6);
-        var build = QdqModelBuilder.Build(model, new QuantizationOptions(), new CalibratedRanges(model, calibration, () => new MinMaxEstimator()));
-        var correctable = BiasCorrection.Correctable(model);
-
-        var all = LayerErrorProbe.Measure(model, build, calibration, new PhaseTimer());
-        var some = LayerErrorProbe.Measure(model, build, calibration, new PhaseTimer(), correctable);
-
-        Assert.IsTrue(all.Any(e => !correctable.Contains(e.Node)), "the full probe also measures Add/Mul/pooling nodes");
-        CollectionAssert.AreEqual(all.Where(e => correctable.Contains(e.Node)).Select(e => e.Node).ToList(), some.Select(e => e.Node).ToList());
-        foreach (var (full, restricted) in all.Where(e => correctable.Contains(e.Node)).Zip(some))
-        {
-            CollectionAssert.AreEqual(full.MeanChannelError, restricted.MeanChannelError, full.Node);
-            Assert.AreEqual(full.RelativeError, restricted.RelativeError, full.Node);
-        }
-
-        var (fullShifts, restrictedShifts) = (BiasCorrection.Shifts(model, all), BiasCorrection.Shifts(model, some));
-        CollectionAssert.AreEquivalent(fullShifts.Keys, restrictedShifts.Keys, "the same layers are corrected");
-        foreach (var (node, shift) in fullShifts)
-        {
-            CollectionAssert.AreEqual(shift, restrictedShifts[node], $"{node}: the same shift, so the same quantized model");
-        }
     }
 
     /// <summary>The float model as the pass hands it to calibration: weights hoisted, BatchNorm folded, opset 13, HardSwish decomposed.</summary>

@@ -30,13 +30,11 @@ internal static class LayerErrorProbe
 
     /// <summary>
     /// The error of each node <paramref name="build"/> quantized, against <paramref name="floatModel"/>, on the calibration
-    /// samples: of every one, or only of those named in <paramref name="only"/>. Each measured node adds a quantized copy
-    /// to the probe, and its exposed float output stops ORT from fusing it with the activation that follows (and makes
-    /// ORT convert it out of its blocked conv layout), so measuring only what is read saves probe time.
+    /// samples (what the accuracy fallback ranks nodes by).
     /// </summary>
-    public static IReadOnlyList<LayerError> Measure(ModelProto floatModel, QdqBuild build, CalibrationSet calibration, PhaseTimer timer, IReadOnlySet<string>? only = null)
+    public static IReadOnlyList<LayerError> Measure(ModelProto floatModel, QdqBuild build, CalibrationSet calibration, PhaseTimer timer)
     {
-        var nodes = build.Plan.Nodes.Where(n => only is null || only.Contains(n.Name)).ToList();
+        var nodes = build.Plan.Nodes.ToList();
         if (nodes.Count == 0)
         {
             return [];

@@ -10,7 +10,9 @@ namespace Optimizer.Core.Passes.Quantization;
 /// reads, over every calibration sample, computed inside ORT during calibration (GlobalAveragePool, or ReduceMean over the
 /// rows of a MatMul or Gemm input) together with each convolution's <see cref="ConvolutionTaps"/> coverage for the sample's
 /// spatial size (from <see cref="SpatialSizes"/>, or a Shape node where the graph does not give it). Layers reading the
-/// same tensor share its vectors.
+/// same tensor share its vectors. Given the ranges the quantized model represents each input with, it also measures the
+/// means of the inputs clipped to those ranges (Clip before the pooling), which is what the int8 layer sees on average
+/// when calibration clipped values (entropy, percentile, mse).
 /// </summary>
 internal sealed class LayerInputMeans : ISampleStatistics
 {
@@ -20,9 +22,11 @@ internal sealed class LayerInputMeans : ISampleStatistics
 
     /// <summary>
     /// Prepares the vectors for the nodes of <paramref name="floatModel"/> named in <paramref name="nodes"/>; a convolution
-    /// whose input size <paramref name="spatialSizes"/> gives (every sample has the same) needs no Shape measured.
+    /// whose input size <paramref name="spatialSizes"/> gives (every sample has the same) needs no Shape measured. An input
+    /// listed in <paramref name="quantizedRanges"/> also has its clipped means measured.
     /// </summary>
-    public LayerInputMeans(ModelProto floatModel, IEnumerable<string> nodes, IReadOnlyDictionary<string, long[]>? spatialSizes = null)
+    public LayerInputMeans(ModelProto floatModel, IEnumerable<string> nodes, IReadOnlyDictionary<string, long[]>? spatialSizes = null,
+        IReadOnlyDictionary<string, TensorRange>? quantizedRanges = null)
     {
         _opset = Opsets.DefaultDomainVersion(floatModel);
         var wanted = nodes.ToHashSet(StringComparer.Ordinal);
@@ -50,15 +54,12 @@ internal sealed class LayerInputMeans : ISampleStatistics
                 continue;
             }
 
-            var index = _requests.FindIndex(r => r.Tensor == shape.Tensor && r.How == shape.How && r.Length == shape.Length);
-            if (index < 0)
-            {
-                _requests.Add(shape);
-                index = _requests.Count - 1;
-            }
-
+            var index = Find(shape);
+            // A new request, not `shape with { ... }`: a record copy would share the original's sums.
+            var clipped = quantizedRanges?.GetValueOrDefault(shape.Tensor) is { } range
+                ? Find(new Request(shape.Tensor, shape.How, shape.Length, shape.Rank, range)) : index;
             var kernel = shape.How == Reduction.Channels ? dims.Skip(2).ToArray() : null;
-            _layers[node.Name] = new Layer(node, index, kernel);
+            _layers[node.Name] = new Layer(node, index, clipped, kernel);
             if (kernel is not null && !ConvolutionTaps.IsPointwise(node, kernel))
             {
                 // A Shape of a blocked-layout tensor costs a layout conversion per run (measured: 15% of MobileNetV2's
@@ -83,22 +84,46 @@ internal sealed class LayerInputMeans : ISampleStatistics
     }
 
     /// <summary>
-    /// The input means of <paramref name="node"/> (one per input channel or feature) and, for a convolution, its kernel
-    /// taps' coverage, averaged over the samples; false when the node was not measured or a mean is not finite.
+    /// The input means of <paramref name="node"/> (one per input channel or feature), the means of the input as its
+    /// quantized range clips it (the same means when no range was given), and for a convolution its kernel taps'
+    /// coverage, averaged over the samples; false when the node was not measured or a mean is not finite.
     /// </summary>
-    public bool TryGet(string node, out double[] means, out double[]? coverage)
+    public bool TryGet(string node, out double[] means, out double[] clippedMeans, out double[]? coverage)
     {
-        (means, coverage) = ([], null);
-        if (!_layers.TryGetValue(node, out var layer) || _requests[layer.Request] is not { Samples: > 0 } request
-            || !request.Sums.All(double.IsFinite) || (layer.Kernel is not null && layer.CoverageSamples == 0))
+        (means, clippedMeans, coverage) = ([], [], null);
+        if (!_layers.TryGetValue(node, out var layer) || Averages(layer.Request) is not { } raw || Averages(layer.Clipped) is not { } clipped
+            || (layer.Kernel is not null && layer.CoverageSamples == 0))
         {
             return false;
         }
 
-        means = request.Sums.Select(s => s / request.Samples).ToArray();
+        (means, clippedMeans) = (raw, clipped);
         coverage = layer.CoverageSums?.Select(s => s / layer.CoverageSamples).ToArray();
         return true;
     }
+
+    /// <summary>
+    /// Runs the samples through <paramref name="model"/> (the float model these means were prepared for) only for these
+    /// means: for calibrations whose clipping is known only once their ranges are chosen.
+    /// </summary>
+    public void Measure(ModelProto model, CalibrationSet calibration, PhaseTimer timer) =>
+        // No tensors to measure: the extremes session then carries only these statistics.
+        ActivationCollector.Collect(model, [], calibration, new MinMaxEstimator(), progress: null, timer, this);
+
+    private int Find(Request wanted)
+    {
+        var index = _requests.FindIndex(r => r.Tensor == wanted.Tensor && r.How == wanted.How && r.Length == wanted.Length && r.Clip == wanted.Clip);
+        if (index < 0)
+        {
+            _requests.Add(wanted);
+            index = _requests.Count - 1;
+        }
+
+        return index;
+    }
+
+    private double[]? Averages(int request) =>
+        _requests[request] is { Samples: > 0 } r && r.Sums.All(double.IsFinite) ? r.Sums.Select(s => s / r.Samples).ToArray() : null;
 
     /// <inheritdoc/>
     public IReadOnlyList<string> AddTo(ModelProto model, UniqueNames names)
@@ -112,7 +137,7 @@ internal sealed class LayerInputMeans : ISampleStatistics
         var perBatch = new List<string>();
         foreach (var request in _requests)
         {
-            var input = request.Tensor;
+            var input = request.Clip is { } clip ? Add("Clip", [request.Tensor, Scalar("min", clip.Min), Scalar("max", clip.Max)]) : request.Tensor;
             switch (request.How)
             {
                 case Reduction.Channels:
@@ -123,7 +148,7 @@ internal sealed class LayerInputMeans : ISampleStatistics
                     fixedLength.Add(ShapeOf(means));
                     if (request.NeedsSpatialSize)
                     {
-                        fixedLength.Add(ShapeOf(input));
+                        fixedLength.Add(ShapeOf(request.Tensor));
                     }
 
                     break;
@@ -145,6 +170,13 @@ internal sealed class LayerInputMeans : ISampleStatistics
             var output = names.Take($"{inputs[0]}_{op}");
             graph.Node.Add(Nodes.Create(op, names.Take($"{output}_node"), inputs, [output], attributes));
             return output;
+        }
+
+        string Scalar(string name, float value)
+        {
+            var tensor = names.Take($"input_means_clip_{name}");
+            graph.Initializer.Add(TensorValues.FromFloats(tensor, [], [value]));
+            return tensor;
         }
 
         string ShapeOf(string input) => Add("Cast", [Add("Shape", [input])], Attributes.Int("to", (long)DataType.Float));
@@ -205,8 +237,11 @@ internal sealed class LayerInputMeans : ISampleStatistics
         }
     }
 
-    /// <summary>One tensor averaged one way: <paramref name="Length"/> channels or features, of a tensor of rank <paramref name="Rank"/> (conv inputs).</summary>
-    private sealed record Request(string Tensor, Reduction How, long Length, int Rank)
+    /// <summary>
+    /// One tensor averaged one way: <paramref name="Length"/> channels or features, of a tensor of rank
+    /// <paramref name="Rank"/> (conv inputs), clipped to <paramref name="Clip"/> first when given.
+    /// </summary>
+    private sealed record Request(string Tensor, Reduction How, long Length, int Rank, TensorRange? Clip = null)
     {
         public double[] Sums { get; } = new double[Length];
 
@@ -230,13 +265,18 @@ internal sealed class LayerInputMeans : ISampleStatistics
         }
     }
 
-    /// <summary>A measured layer: which request holds its input's means, and for a convolution its kernel and coverage sums.</summary>
-    private sealed class Layer(NodeProto node, int request, long[]? kernel)
+    /// <summary>
+    /// A measured layer: which requests hold its input's means and clipped means (the same one without clipping), and for
+    /// a convolution its kernel and coverage sums.
+    /// </summary>
+    private sealed class Layer(NodeProto node, int request, int clipped, long[]? kernel)
     {
         private long[]? _lastSpatial;
         private double[]? _lastCoverage;
 
         public int Request => request;
+
+        public int Clipped => clipped;
 
         public long[]? Kernel => kernel;
 

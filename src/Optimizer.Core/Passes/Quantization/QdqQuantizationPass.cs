@@ -66,10 +66,14 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
             context.Note($"rewrote {hardActivations} HardSigmoid/HardSwish node(s) as Add, Clip and scaling so they run in int8");
         }
 
-        // Min/max ranges clip no calibration value, so bias correction needs only the input means calibration can
-        // compute in its own runs (WeightErrorShifts); clipping calibrations and the fallback's ranking need the probe.
+        // Bias correction needs each corrected layer's input means: min/max ranges clip no calibration value, so the
+        // calibration runs measure them (LayerInputMeans); a clipping calibration knows what it clips only once its ranges
+        // are chosen, so one more pass measures the clipped means. The accuracy fallback ranks nodes by the probe's errors
+        // and takes the shifts from the same probe.
+        var correctable = BiasCorrection.Correctable(model);
+        var sizes = StaticSpatialSizes(model, context.Calibration);
         var inputMeans = Options.BiasCorrection && Options.Budget is null && CreateEstimator().NeedsOnlyExtremes
-            ? new LayerInputMeans(model, BiasCorrection.Correctable(model), StaticSpatialSizes(model, context.Calibration)) : null;
+            ? new LayerInputMeans(model, correctable, sizes) : null;
         var ranges = new CalibratedRanges(model, context.Calibration, CreateEstimator, context.Diagnostics.Detail, timings, inputMeans);
         var full = timings.Time("QDQ build (calibration included)", () => QdqModelBuilder.Build(model, Options, ranges));
         if (full.Plan.Nodes.Count == 0)
@@ -78,10 +82,14 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
             return model;
         }
 
-        var probeNeeded = Options.Budget is not null || (Options.BiasCorrection && inputMeans is null);
-        // The fallback ranks every quantized node; bias correction alone reads only the layers whose bias absorbs a shift.
-        var probed = Options.Budget is null ? BiasCorrection.Correctable(model) : null;
-        var errors = probeNeeded ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings, probed)) : [];
+        if (Options.BiasCorrection && Options.Budget is null && inputMeans is null)
+        {
+            var represented = full.Parameters.ToDictionary(p => p.Key, p => QuantizationParameters.Represented(p.Value, Options.ActivationType), StringComparer.Ordinal);
+            inputMeans = new LayerInputMeans(model, correctable, sizes, represented);
+            timings.Time("clipped input means pass", () => inputMeans.Measure(model, context.Calibration, timings));
+        }
+
+        var errors = Options.Budget is not null ? timings.Time("layer error probe", () => LayerErrorProbe.Measure(model, full, context.Calibration, timings)) : [];
         var shifts = !Options.BiasCorrection ? null
             : inputMeans is not null ? timings.Time("bias shifts from input means", () => WeightErrorShifts.Of(model, full, inputMeans))
             : BiasCorrection.Shifts(model, errors);
@@ -89,7 +97,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         if (shifts is { Count: > 0 })
         {
             context.Note(inputMeans is not null
-                ? $"bias correction shifted the bias of {shifts.Count} layer(s) by their weights' quantization error applied to their input means on {context.Calibration.Samples.Count} calibration sample(s)"
+                ? $"bias correction shifted the bias of {shifts.Count} layer(s) by their int8 weights and input ranges' effect on their input means on {context.Calibration.Samples.Count} calibration sample(s)"
                 : $"bias correction shifted the bias of {shifts.Count} layer(s) by their mean output error on {Math.Min(context.Calibration.Samples.Count, LayerErrorProbe.MaxSamples)} calibration sample(s)");
         }
 

@@ -62,6 +62,13 @@ internal static class QuantizationParameters
         return new QuantParams(scale, zeroPoint);
     }
 
+    /// <summary>The values QuantizeLinear with <paramref name="parameters"/> can represent; it saturates the others to its ends.</summary>
+    public static TensorRange Represented(QuantParams parameters, ActivationType type)
+    {
+        var (qmin, qmax) = Limits(type);
+        return new TensorRange((qmin - parameters.ZeroPoint) * parameters.Scale, (qmax - parameters.ZeroPoint) * parameters.Scale);
+    }
+
     /// <summary>QuantizeLinear of one value.</summary>
     public static int Quantize(float value, float scale, int zeroPoint, int min, int max) =>
         (int)Math.Clamp(MathF.Round(value / scale, MidpointRounding.ToEven) + zeroPoint, min, max);
