@@ -163,5 +163,21 @@ public sealed class CompressCommandTests
         StringAssert.Contains(run.Output, "image: float[batch, 3, 16, 16]");
         StringAssert.Contains(run.Output, "Parameters: 24,234 in 8 tensors");
         StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"Conv +3"));
+        Assert.DoesNotContain("conv0", run.Output, "nodes are listed only on request");
+    }
+
+    [TestMethod]
+    public void InspectOp_ListsThatOpsNodesByNameWithTheirWeightShapes()
+    {
+        var folder = NewFolder();
+        var model = ModelFiles.WriteConvNet(folder);
+
+        var run = CliRun.Of("inspect", model, "--op", "Conv");
+
+        Assert.AreEqual(0, run.ExitCode, run.ToString());
+        // The weights are Constant nodes in this model, as some exporters write them; their shapes are shown all the same.
+        StringAssert.Matches(run.Output, new System.Text.RegularExpressions.Regex(@"conv0 +Conv +\[16, 3, 3, 3\] \[16\]"));
+        StringAssert.Contains(run.Output, "conv2");
+        Assert.DoesNotContain("relu0", run.Output, "only the Conv nodes");
     }
 }
