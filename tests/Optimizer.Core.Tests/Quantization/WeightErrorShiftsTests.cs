@@ -94,7 +94,7 @@ public sealed class WeightErrorShiftsTests
             return string.Join(" | ", context.Notes);
         }
 
-        const string FromMeans = "input ranges' effect on their input means on 4 calibration sample(s)";
+        const string FromMeans = "computed from their input means on 4 calibration sample(s)";
         StringAssert.Contains(Notes(new QuantizationOptions()), FromMeans);
         StringAssert.Contains(Notes(new QuantizationOptions { CalibrationMethod = CalibrationMethod.Percentile }), FromMeans);
         StringAssert.Contains(Notes(new QuantizationOptions { Budget = new QuantizationBudget { MinCosine = 0.5 } }), "by their mean output error on 4 calibration sample(s)");

@@ -97,7 +97,7 @@ public sealed class QdqQuantizationPass(QuantizationOptions? options = null) : I
         if (shifts is { Count: > 0 })
         {
             context.Note(inputMeans is not null
-                ? $"bias correction shifted the bias of {shifts.Count} layer(s) by their int8 weights and input ranges' effect on their input means on {context.Calibration.Samples.Count} calibration sample(s)"
+                ? $"bias correction shifted the bias of {shifts.Count} layer(s) by the mean output error their int8 weights and input ranges cause, computed from their input means on {context.Calibration.Samples.Count} calibration sample(s)"
                 : $"bias correction shifted the bias of {shifts.Count} layer(s) by their mean output error on {Math.Min(context.Calibration.Samples.Count, LayerErrorProbe.MaxSamples)} calibration sample(s)");
         }
 
