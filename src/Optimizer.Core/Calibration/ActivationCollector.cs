@@ -36,6 +36,8 @@ public static class ActivationCollector
             throw new ArgumentException("Sample statistics ride on the extremes-only calibration session.", nameof(statistics));
         }
 
+        statistics = statistics is { IsEmpty: false } ? statistics : null;
+
         if (calibration.Samples.Count == 0)
         {
             throw new OptimizerException(ErrorCodes.CalibrationMismatch,

@@ -11,6 +11,9 @@ namespace Optimizer.Core.Calibration;
 /// </summary>
 internal interface ISampleStatistics
 {
+    /// <summary>Whether there is anything to compute: a statistic over no layers adds nothing and needs no run.</summary>
+    bool IsEmpty { get; }
+
     /// <summary>
     /// Adds to <paramref name="model"/> (the calibration copy of the float model) nodes that compute 1-D float tensors;
     /// returns their names. Their lengths may depend on the sample (its batch): the statistic works them out itself,

@@ -121,6 +121,25 @@ public sealed class WeightErrorShiftsTests
     }
 
     [TestMethod]
+    [DataRow(CalibrationMethod.MinMax)]
+    [DataRow(CalibrationMethod.Percentile)]
+    public void Quantize_NoLayerWithABias_MeasuresNoMeansAndStillQuantizes(CalibrationMethod method)
+    {
+        // One MatMul without a bias Add, reading the graph input: calibration measures only the input, from the samples
+        // themselves, and bias correction has nothing to correct, so no session may be built for means of nothing.
+        var b = new GraphBuilder("plain", new Random(3));
+        b.Graph.Input.Add(Nodes.TensorInfo("x", DataType.Float, "batch", 16));
+        b.Graph.Output.Add(Nodes.TensorInfo(b.Node("MatMul", ["x", b.Weight("w", [16, 8], 0.3f)], name: "linear"), DataType.Float, "batch", 8));
+        var calibration = RandomSamples("x", [4, 16], count: 4, seed: 5);
+        var context = Context(calibration, out _);
+
+        var quantized = new QdqQuantizationPass(new QuantizationOptions { CalibrationMethod = method }).Apply(b.Model(13), context);
+
+        Assert.IsTrue(quantized.Graph.Node.Any(n => n.OpType == "DequantizeLinear"), string.Join(" | ", context.Notes));
+        Assert.IsFalse(context.Notes.Any(n => n.StartsWith("bias correction", StringComparison.Ordinal)));
+    }
+
+    [TestMethod]
     public void Coverage_HandComputedGeometries_MatchTheOnnxShapeRules()
     {
         // 3x3, pads 1, 4x4 input: the outer taps miss one of four output rows (and columns).

@@ -106,13 +106,22 @@ internal sealed class LayerInputMeans : ISampleStatistics
         return true;
     }
 
+    /// <inheritdoc/>
+    public bool IsEmpty => _requests.Count == 0;
+
     /// <summary>
     /// Runs the samples through <paramref name="model"/> (the float model these means were prepared for) only for these
-    /// means: for calibrations whose clipping is known only once their ranges are chosen.
+    /// means: for calibrations whose clipping is known only once their ranges are chosen. Nothing runs when no layer
+    /// was measurable.
     /// </summary>
-    public void Measure(ModelProto model, CalibrationSet calibration, PhaseTimer timer) =>
-        // No tensors to measure: the extremes session then carries only these statistics.
-        ActivationCollector.Collect(model, [], calibration, new MinMaxEstimator(), progress: null, timer, this);
+    public void Measure(ModelProto model, CalibrationSet calibration, PhaseTimer timer)
+    {
+        if (!IsEmpty)
+        {
+            // No tensors to measure: the extremes session then carries only these statistics.
+            ActivationCollector.Collect(model, [], calibration, new MinMaxEstimator(), progress: null, timer, this);
+        }
+    }
 
     /// <inheritdoc/>
     public IReadOnlyList<string> AddTo(ModelProto model, UniqueNames names)
