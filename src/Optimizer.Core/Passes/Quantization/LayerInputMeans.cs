@@ -135,7 +135,7 @@ internal sealed class LayerInputMeans : ISampleStatistics
         foreach (var input in _inputs.Where(i => i.MeasuresShape || _sizesVary))
         {
             // A dense input's rank is unknown here; as [rows, features] its shape is two values.
-            fixedLength.Add(ShapeOf(input.Features > 0 ? Add("Reshape", [input.Tensor, RowsShape(input)]) : input.Tensor));
+            fixedLength.Add(ShapeOf(input.Features > 0 ? Add("Reshape", [input.Tensor, RowsShape(input.Tensor, input.Features)]) : input.Tensor));
         }
 
         var perBatch = new List<string>();
@@ -153,7 +153,7 @@ internal sealed class LayerInputMeans : ISampleStatistics
                     fixedLength.Add(ShapeOf(means));
                     break;
                 case Reduction.Rows:
-                    fixedLength.Add(ReduceMean(Add("Reshape", [source, RowsShape(_inputs[request.Input])]), 0));
+                    fixedLength.Add(ReduceMean(Add("Reshape", [source, RowsShape(tensor, request.Length)]), 0));
                     break;
                 case Reduction.Columns:
                     fixedLength.Add(ReduceMean(source, 1));
@@ -170,10 +170,10 @@ internal sealed class LayerInputMeans : ISampleStatistics
             return output;
         }
 
-        string RowsShape(Input input)
+        string RowsShape(string tensor, long features)
         {
-            var shape = names.Take($"{input.Tensor}_rows_shape");
-            graph.Initializer.Add(TensorValues.Create(shape, DataType.Int64, [2], [-1L, input.Features]));
+            var shape = names.Take($"{tensor}_rows_shape");
+            graph.Initializer.Add(TensorValues.Create(shape, DataType.Int64, [2], [-1L, features]));
             return shape;
         }
 
