@@ -10,6 +10,13 @@ namespace Optimizer.Core.Onnx;
 internal static class ConvolutionGeometry
 {
     /// <summary>
+    /// Output size and leading padding of <paramref name="node"/> along <paramref name="axis"/>: a ConvTranspose's, or
+    /// a Conv's or pooling op's.
+    /// </summary>
+    public static (long Output, long PadBegin)? Of(NodeProto node, long kernel, long size, int axis, int rank) =>
+        node.OpType == "ConvTranspose" ? Transposed(node, kernel, size, axis, rank) : Forward(node, kernel, size, axis, rank);
+
+    /// <summary>
     /// Conv and pooling along <paramref name="axis"/> of <paramref name="rank"/> spatial axes, for a kernel of
     /// <paramref name="kernel"/> and an input of <paramref name="size"/>; null when no output position fits.
     /// </summary>

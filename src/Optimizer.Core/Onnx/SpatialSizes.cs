@@ -80,10 +80,7 @@ internal static class SpatialSizes
         var output = new long[input.Length];
         for (var axis = 0; axis < input.Length; axis++)
         {
-            var geometry = node.OpType == "ConvTranspose"
-                ? ConvolutionGeometry.Transposed(node, kernel[axis], input[axis], axis, input.Length)
-                : ConvolutionGeometry.Forward(node, kernel[axis], input[axis], axis, input.Length);
-            if (geometry is not var (size, _))
+            if (ConvolutionGeometry.Of(node, kernel[axis], input[axis], axis, input.Length) is not var (size, _))
             {
                 return null;
             }

@@ -139,7 +139,7 @@ internal sealed class RefitLayer
         var (height, width) = (input.Shape[2], input.Shape[3]);
         var strides = Ints("strides", 1, 1);
         var dilations = Ints("dilations", 1, 1);
-        var pads = BeginPads(input.Shape, outputShape);
+        var pads = BeginPads(input.Shape);
         var row = new double[Features];
         for (var c = 0; c < channels; c++)
         {
@@ -167,24 +167,11 @@ internal sealed class RefitLayer
 
     /// <summary>
     /// The padding before the first row and column: the <c>pads</c> attribute, or what <c>auto_pad</c> implies for
-    /// these input and output sizes (SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the start).
+    /// this input size (SAME_UPPER puts the odd pixel at the end, SAME_LOWER at the start), as ConvolutionGeometry works
+    /// it out for every convolution.
     /// </summary>
-    private long[] BeginPads(long[] inputShape, long[] outputShape)
-    {
-        var autoPad = Attributes.Find(_node, "auto_pad")?.S.ToStringUtf8() ?? "NOTSET";
-        if (autoPad is "NOTSET" or "")
-        {
-            return Ints("pads", 0, 0, 0, 0)[..2];
-        }
-
-        var strides = Ints("strides", 1, 1);
-        var dilations = Ints("dilations", 1, 1);
-        return [.. Enumerable.Range(0, 2).Select(axis =>
-        {
-            var total = Math.Max(0, ((outputShape[axis + 2] - 1) * strides[axis]) + ((_weight.Dims[axis + 2] - 1) * dilations[axis]) + 1 - inputShape[axis + 2]);
-            return autoPad switch { "VALID" => 0, "SAME_LOWER" => total - (total / 2), _ => total / 2 };
-        })];
-    }
+    private long[] BeginPads(long[] inputShape) =>
+        [.. Enumerable.Range(0, 2).Select(axis => ConvolutionGeometry.Forward(_node, _weight.Dims[axis + 2], inputShape[axis + 2], axis, 2)?.PadBegin ?? 0)];
 
     /// <summary>Row <paramref name="index"/> of the input features: a row of A, or a column of A for a Gemm with transA.</summary>
     private double[] DenseRow(TensorResult input, long index)

@@ -33,7 +33,7 @@ internal static class ConvolutionTaps
         var perAxis = new double[rank][];
         for (var axis = 0; axis < rank; axis++)
         {
-            var counts = node.OpType == "ConvTranspose" ? TransposedAxis(node, kernel, input, axis) : ForwardAxis(node, kernel, input, axis);
+            var counts = Axis(node, kernel, input, axis);
             if (counts is null)
             {
                 return null;
@@ -66,28 +66,22 @@ internal static class ConvolutionTaps
     public static bool IsPointwise(NodeProto node, IReadOnlyList<long> kernel) =>
         node.OpType == "Conv" && kernel.All(k => k == 1) && ConvolutionGeometry.AutoPad(node) is "NOTSET" or "VALID" && (Attributes.Find(node, "pads")?.Ints.All(p => p == 0) ?? true);
 
-    /// <summary>Conv: per tap of one axis, the share of output positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; input.</summary>
-    private static double[]? ForwardAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
+    /// <summary>
+    /// Per tap of one axis: for a Conv, the share of output positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt;
+    /// input; for a ConvTranspose, the input positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; output, per
+    /// output position.
+    /// </summary>
+    private static double[]? Axis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
     {
-        if (ConvolutionGeometry.Forward(node, kernel[axis], input[axis], axis, kernel.Count) is not var (output, padBegin))
+        if (ConvolutionGeometry.Of(node, kernel[axis], input[axis], axis, kernel.Count) is not var (output, padBegin))
         {
             return null;
         }
 
+        // A Conv maps output positions into the input; a ConvTranspose maps input positions into the output.
+        var (positions, limit) = node.OpType == "ConvTranspose" ? (input[axis], output) : (output, input[axis]);
         var (stride, dilation) = (ConvolutionGeometry.Int(node, "strides", axis, 1), ConvolutionGeometry.Int(node, "dilations", axis, 1));
-        return Enumerable.Range(0, (int)kernel[axis]).Select(tap => (double)Count(output, i => (i * stride) + (tap * dilation) - padBegin, input[axis]) / output).ToArray();
-    }
-
-    /// <summary>ConvTranspose: per tap of one axis, the input positions i with 0 ≤ i·stride + tap·dilation − pad_begin &lt; output, per output position.</summary>
-    private static double[]? TransposedAxis(NodeProto node, IReadOnlyList<long> kernel, IReadOnlyList<long> input, int axis)
-    {
-        if (ConvolutionGeometry.Transposed(node, kernel[axis], input[axis], axis, kernel.Count) is not var (output, padBegin))
-        {
-            return null;
-        }
-
-        var (stride, dilation) = (ConvolutionGeometry.Int(node, "strides", axis, 1), ConvolutionGeometry.Int(node, "dilations", axis, 1));
-        return Enumerable.Range(0, (int)kernel[axis]).Select(tap => (double)Count(input[axis], i => (i * stride) + (tap * dilation) - padBegin, output) / output).ToArray();
+        return Enumerable.Range(0, (int)kernel[axis]).Select(tap => (double)Count(positions, i => (i * stride) + (tap * dilation) - padBegin, limit) / output).ToArray();
     }
 
     /// <summary>How many of the positions 0..<paramref name="positions"/>-1 map to a coordinate inside [0, <paramref name="limit"/>).</summary>
